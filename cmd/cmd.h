@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PBR_CMD_CMD_H
+#define PBR_CMD_CMD_H
+
+#include <stdbool.h>
+
+#include "words.h"
+
+/*
+ * One OBJECT: main() gets argv with argv[0] = the object's name. It parses
+ * its words, reads the kernel, and either prints (list/show) or plans
+ * changes; cmd/pbr.c applies the plan after the last line.
+ */
+struct object {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	void (*usage)(void);
+};
+
+int table_main(int argc, char **argv);
+int sysctl_main(int argc, char **argv);
+void table_usage(void);
+void sysctl_usage(void);
+
+/*
+ * Called by a command once its words are checked and before it reads the
+ * kernel to change it: requires CAP_NET_ADMIN (not for --dry-run) and takes
+ * the lock, so the read-modify-write cannot interleave with another pbr.
+ */
+int begin_change(void);
+
+#endif

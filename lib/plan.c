@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "nl.h"
+#include "plan.h"
+#include "sbuf.h"
+
+enum op_kind { OP_RTNL, OP_FILE, OP_SYSCTL };
+
+struct op {
+	enum op_kind kind;
+	char *text;
+	struct nlmsghdr *msg, *undo; /* OP_RTNL */
+	char *path, *data, *old;     /* OP_FILE, OP_SYSCTL */
+	bool had_old;
+	bool done;
+};
+
+static struct {
+	struct op *v;
+	int n, cap;
+	struct plan_final final;
+	bool has_final;
+} p;
+
+static struct op *add(enum op_kind kind, const char *text)
+{
+	struct op *o;
+
+	if (p.n == p.cap) {
+		p.cap = p.cap ? p.cap * 2 : 16;
+		p.v = xrealloc(p.v, (size_t)p.cap * sizeof(*p.v));
+	}
+	o = &p.v[p.n++];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->text = xstrdup(text ? text : "");
+	return o;
+}
+
+static struct nlmsghdr *copy_msg(const struct nlmsghdr *m)
+{
+	struct nlmsghdr *c;
+
+	if (!m)
+		return NULL;
+	c = xmalloc(m->nlmsg_len);
+	memcpy(c, m, m->nlmsg_len);
+	return c;
+}
+
+void plan_rtnl(const struct nlmsghdr *msg, const struct nlmsghdr *undo, const char *text)
+{
+	struct op *o = add(OP_RTNL, text);
+
+	o->msg = copy_msg(msg);
+	o->undo = copy_msg(undo);
+}
+
+void plan_file(const char *path, const char *data, const char *old, const char *text)
+{
+	/* Later writes of the same file in one plan keep the first "old". */
+	for (int i = 0; i < p.n; i++) {
+		struct op *o = &p.v[i];
+
+		if (o->kind == OP_FILE && !strcmp(o->path, path)) {
+			free(o->data);
+			o->data = data ? xstrdup(data) : NULL;
+			free(o->text);
+			o->text = xstrdup(text);
+			return;
+		}
+	}
+	struct op *o = add(OP_FILE, text);
+
+	o->path = xstrdup(path);
+	o->data = data ? xstrdup(data) : NULL;
+	o->old = old ? xstrdup(old) : NULL;
+	o->had_old = old != NULL;
+}
+
+void plan_sysctl(const char *path, const char *val, const char *old, const char *text)
+{
+	struct op *o = add(OP_SYSCTL, text);
+
+	o->path = xstrdup(path);
+	o->data = xstrdup(val);
+	o->old = xstrdup(old);
+	o->had_old = true;
+}
+
+void plan_set_final(const struct plan_final *f)
+{
+	p.final = *f;
+	p.has_final = true;
+}
+
+int plan_count(void)
+{
+	return p.n + (p.has_final ? 1 : 0);
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return 0;
+}
+
+/* Replace path atomically with data (NULL: remove it). */
+static int write_file(const char *path, const char *data)
+{
+	char tmp[PATH_MAX];
+	size_t len;
+	int fd, rc;
+
+	if (!data) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	rc = mkdirs(path);
+	if (rc < 0)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	len = strlen(data);
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
+		rc = errno ? -errno : -EIO;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		unlink(tmp);
+		return rc;
+	}
+	return 0;
+}
+
+static int write_sysctl(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t w;
+
+	if (fd < 0)
+		return -errno;
+	w = write(fd, val, len);
+	if (w != (ssize_t)len) {
+		int e = w < 0 ? errno : EIO;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
+static int apply_one(struct op *o)
+{
+	int rc;
+
+	switch (o->kind) {
+	case OP_RTNL:
+		break; /* applied in runs by apply_rtnl_run() */
+	case OP_FILE:
+		rc = write_file(o->path, o->data);
+		if (rc < 0)
+			return err_sys(rc, "cannot write %s", o->path);
+		return 0;
+	case OP_SYSCTL:
+		rc = write_sysctl(o->path, o->data);
+		if (rc < 0)
+			return err_sys(rc, "cannot write %s", o->path);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void undo_one(struct op *o)
+{
+	struct nl *nl;
+
+	switch (o->kind) {
+	case OP_RTNL:
+		if (o->undo && nl_rtnl(&nl) == 0)
+			nl_talk(nl, o->undo);
+		break;
+	case OP_FILE:
+		write_file(o->path, o->had_old ? o->old : NULL);
+		break;
+	case OP_SYSCTL:
+		write_sysctl(o->path, o->old);
+		break;
+	}
+}
+
+static void rollback(int upto)
+{
+	for (int i = upto - 1; i >= 0; i--)
+		if (p.v[i].done)
+			undo_one(&p.v[i]);
+}
+
+/*
+ * Consecutive rtnetlink ops go to the kernel pipelined (one sendmsg per
+ * chunk, ACKs collected after); which ones succeeded is known per op, so
+ * rollback stays exact.
+ */
+static int apply_rtnl_run(int from, int to)
+{
+	struct nlmsghdr **msgs = xcalloc((size_t)(to - from), sizeof(*msgs));
+	int *errs = xcalloc((size_t)(to - from), sizeof(*errs));
+	struct nl *nl;
+	int rc, bad = -1;
+
+	rc = nl_rtnl(&nl);
+	if (rc < 0)
+		goto out;
+	for (int i = from; i < to; i++)
+		msgs[i - from] = p.v[i].msg;
+	rc = nl_talk_many(nl, msgs, to - from, errs);
+	for (int i = from; i < to; i++) {
+		if (errs[i - from] == 0)
+			p.v[i].done = true;
+		else if (bad < 0)
+			bad = i;
+	}
+	if (rc < 0)
+		rc = err_sys(bad >= 0 ? errs[bad - from] : rc, "%s",
+			     bad >= 0 ? p.v[bad].text : "netlink");
+out:
+	free(msgs);
+	free(errs);
+	return rc;
+}
+
+int plan_apply(void)
+{
+	int rc = 0, i = 0;
+
+	while (i < p.n) {
+		if (p.v[i].kind == OP_RTNL) {
+			int j = i;
+
+			while (j < p.n && p.v[j].kind == OP_RTNL)
+				j++;
+			rc = apply_rtnl_run(i, j);
+			i = j;
+		} else {
+			rc = apply_one(&p.v[i]);
+			if (rc == 0)
+				p.v[i].done = true;
+			i++;
+		}
+		if (rc < 0) {
+			rollback(p.n);
+			return rc;
+		}
+	}
+	if (p.has_final) {
+		rc = p.final.apply(p.final.ctx);
+		if (rc < 0) {
+			rollback(p.n);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void plan_describe(void (*line)(const char *text))
+{
+	for (int i = 0; i < p.n; i++)
+		line(p.v[i].text);
+	if (p.has_final && p.final.describe)
+		p.final.describe(p.final.ctx, line);
+}
+
+void plan_reset(void)
+{
+	for (int i = 0; i < p.n; i++) {
+		struct op *o = &p.v[i];
+
+		free(o->text);
+		free(o->msg);
+		free(o->undo);
+		free(o->path);
+		free(o->data);
+		free(o->old);
+	}
+	free(p.v);
+	memset(&p, 0, sizeof(p));
+}
