@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "names.h"
 #include "out.h"
 #include "parse.h"
 #include "pbr.h"
@@ -110,6 +111,9 @@ int begin_change(void)
 		return rc;
 	err_clear();
 	run.locked = true;
+	/* What was read before the lock may be stale; read it again under it. */
+	names_reload();
+	state_reset();
 	return 0;
 }
 

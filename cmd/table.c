@@ -89,7 +89,7 @@ static int parse_nexthop(struct words *w, int *fam, struct nexthop *nh, bool mul
  * ROUTE words into one route, or two (IPv4 and IPv6) when no address fixes
  * the family ("default dev wg0").
  */
-static int parse_route(struct words *w, uint32_t table, struct route *out, int *nout)
+static int parse_route(struct words *w, uint32_t table, bool del, struct route *out, int *nout)
 {
 	struct route r;
 	const char *v, *dstw;
@@ -153,7 +153,8 @@ static int parse_route(struct words *w, uint32_t table, struct route *out, int *
 			return w_unknown(w);
 		}
 	}
-	if (r.type == RTN_UNICAST && !r.nh_n)
+	/* A delete names the route by its key (prefix, metric); nexthops may be left out. */
+	if (r.type == RTN_UNICAST && !r.nh_n && !del)
 		return err_usage("route needs via, dev or nexthop", dstw, NULL);
 	if (r.type == RTN_LOCAL && !r.nh_n) {
 		/* A local route says "this is us"; the loopback device carries it. */
@@ -193,7 +194,7 @@ static int cmd_route(struct words *w)
 		return err_usage("unknown route command", verb, "add, del or replace");
 	if ((rc = w_value(w, verb, &tname)) < 0 || (rc = names_table_id(tname, &table)) < 0)
 		return rc;
-	if ((rc = parse_route(w, table, rs, &n)) < 0)
+	if ((rc = parse_route(w, table, !strcmp(verb, "del"), rs, &n)) < 0)
 		return rc;
 	if ((rc = begin_change()) < 0)
 		return rc;
@@ -272,8 +273,8 @@ static int parse_rule(struct words *w, uint32_t table, struct rule *out, int *no
 				return rc;
 			r.has_pref = true;
 		} else if (!strcmp(kw, "not")) {
-			return err_usage("\"not\" inverts the whole rule and goes first, not at", kw,
-					 NULL);
+			return err_usage("misplaced", kw,
+					 "it inverts the whole rule and goes before the selectors");
 		} else {
 			w->i--;
 			return w_unknown(w);
@@ -366,12 +367,14 @@ static int cmd_add(struct words *w)
 	}
 	if (w_more(w))
 		return w_unknown(w);
+	if ((rc = begin_change()) < 0)
+		return rc;
 	t = names_find(name);
 	if (t) {
 		if (has_id && t->id != id)
 			return err_usage("table already registered with another id", name,
 					 "id %u in %s", t->id, t->file ? t->file : "iproute2");
-		return begin_change();
+		return 0;
 	}
 	if (has_id) {
 		other = names_by_id(id);
@@ -379,8 +382,6 @@ static int cmd_add(struct words *w)
 			return err_usage("table id already has a name", v, "\"%s\" in %s",
 					 other->name, other->file ? other->file : "iproute2");
 	}
-	if ((rc = begin_change()) < 0)
-		return rc;
 	if (!has_id) {
 		/* A free number: no name anywhere, and no routes or rules using it. */
 		uint32_t used[64];

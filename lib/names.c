@@ -26,6 +26,13 @@ static struct {
 	char *pbr_path;
 } db = {.etc = NAMES_ETC_DIR, .usr = NAMES_USR_DIR};
 
+void names_reload(void)
+{
+	/* Old entries are not freed: callers may still hold them (short-lived process). */
+	memset(db.hash, 0, sizeof(db.hash));
+	db.loaded = false;
+}
+
 void names_set_dirs(const char *etc, const char *usr)
 {
 	/* Test hook: the old entries are leaked on purpose (short-lived). */

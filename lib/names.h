@@ -34,6 +34,11 @@ struct table_name {
 /* Point at other directories (unit tests); resets the loaded database. */
 void names_set_dirs(const char *etc, const char *usr);
 
+/* Read the files again on next use (after taking the lock, so a
+ * read-modify-write of pbr's file sees every earlier writer). Entries
+ * returned before stay valid. */
+void names_reload(void);
+
 /* The winning entry for a name, or NULL. */
 const struct table_name *names_find(const char *name);
 /* The entry ip(8) prints for an id, or NULL. */

@@ -22,8 +22,17 @@ void rule_init(struct rule *r, int family)
 	r->suppress_prefixlen = -1;
 }
 
+/*
+ * Port masks (Linux 6.15) are newer than the uapi headers pbr may be built
+ * with; the kernel dumps an all-ones mask for a single port, which is no mask.
+ */
+#define FRA_SPORT_MASK_NR 28
+#define FRA_DPORT_MASK_NR 29
+#define FRA_KNOWN_MAX 31
+#define PORT_MASK_EXACT 0xffff
+
 struct attrs {
-	const struct nlattr *tb[FRA_MAX + 1];
+	const struct nlattr *tb[FRA_KNOWN_MAX + 1];
 	bool unknown;
 };
 
@@ -32,10 +41,14 @@ static int attr_cb(const struct nlattr *a, void *data)
 	struct attrs *at = data;
 	uint16_t type = mnl_attr_get_type(a);
 
-	if (type > FRA_MAX)
+	if (type == FRA_SPORT_MASK_NR || type == FRA_DPORT_MASK_NR) {
+		if (mnl_attr_get_payload_len(a) != 2 || mnl_attr_get_u16(a) != PORT_MASK_EXACT)
+			at->unknown = true;
+	} else if (type > FRA_MAX || type > FRA_KNOWN_MAX) {
 		at->unknown = true;
-	else
+	} else {
 		at->tb[type] = a;
+	}
 	return MNL_CB_OK;
 }
 

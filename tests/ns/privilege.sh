@@ -1,0 +1,34 @@
+#!/bin/bash
+# Without CAP_NET_ADMIN a change exits 1 with one clear line and changes
+# nothing; reading still works.
+. "$ROOT/tests/lib.sh"
+
+ns_add r peer
+veth r v1 peer p1
+addr r v1 10.0.1.2/24
+ok "setup (as root): table add t id 7400" p r table add t id 7400
+ok "setup (as root): rule" p r table rule add t from 10.9.0.0/16
+
+# setpriv with an empty bounding set: the exec'd pbr has no capabilities at all.
+nocaps() { ip netns exec "$(ns r)" setpriv --bounding-set=-all --inh-caps=-all "$PBR" "$@"; }
+nobody() {
+	ip netns exec "$(ns r)" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--bounding-set=-all --inh-caps=-all "$PBR" "$@"
+}
+
+for who in nocaps nobody; do
+	for cmd in "table rule add t from 10.8.0.0/16" "table route add t default via 10.0.1.1 dev v1" \
+		"table add other id 7401" "table del t" "sysctl set dev v1 rp_filter=2" \
+		"table flush t"; do
+		before=$(state r)
+		err=$($who $cmd 2>&1)
+		rc=$?
+		eq "$who: $cmd exits 1" 1 "$rc"
+		eq "$who: $cmd says why in one line" \
+			"pbr ${cmd%% *}: needs CAP_NET_ADMIN (run as root)" "$err"
+		eq "$who: $cmd changed nothing" "$before" "$(state r)"
+	done
+	eq "$who: table list still works" "$(p r -j table list)" "$($who -j table list)"
+	eq "$who: sysctl get still works" "$(p r sysctl get dev v1 rp_filter)" "$($who sysctl get dev v1 rp_filter)"
+	ok "$who: --dry-run needs no privilege" $who --dry-run table rule add t from 10.8.0.0/16
+done
