@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 			batch = argv[i];
 	}
 	if (opt.verbose && opt.quiet) {
-		rc = err_usagef("-v and -q exclude each other");
+		rc = err_usage("-v and -q exclude each other:", "-q", NULL);
 		goto fail;
 	}
 	rc = opts_from_env();
