@@ -551,7 +551,8 @@ static int collect(struct tset *s, const uint32_t *only)
 			for (size_t i = 0; i < s->rules[f]->n; i++)
 				s->v[t].rules += s->rules[f]->v[i].table == s->v[t].id;
 		}
-	qsort(s->v, s->n, sizeof(*s->v), by_id);
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), by_id);
 	return 0;
 }
 

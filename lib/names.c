@@ -23,19 +23,19 @@ static struct {
 	const char *etc, *usr;
 	struct table_name *hash[BUCKETS];
 	struct table_name builtin[3];
+	struct table_name *arena;
 	char *pbr_path;
 } db = {.etc = NAMES_ETC_DIR, .usr = NAMES_USR_DIR};
 
 void names_reload(void)
 {
-	/* Old entries are not freed: callers may still hold them (short-lived process). */
+	/* Entries stay on the arena list: callers may still hold them. */
 	memset(db.hash, 0, sizeof(db.hash));
 	db.loaded = false;
 }
 
 void names_set_dirs(const char *etc, const char *usr)
 {
-	/* Test hook: the old entries are leaked on purpose (short-lived). */
 	memset(db.hash, 0, sizeof(db.hash));
 	db.loaded = false;
 	db.etc = etc;
@@ -63,6 +63,8 @@ static void push(uint32_t id, const char *name, const char *file)
 	t->name = xstrdup(name);
 	t->file = file;
 	t->pbr = file && !strcmp(file, pbr_path());
+	t->all = db.arena;
+	db.arena = t;
 	t->next = db.hash[id & (BUCKETS - 1)];
 	db.hash[id & (BUCKETS - 1)] = t;
 }
@@ -85,14 +87,13 @@ static int read_line(const char *buf, int *id, char *name)
 static void load_file(const char *path)
 {
 	char buf[LINE_MAX_LEN], name[LINE_MAX_LEN];
-	const char *file;
+	const char *file = NULL;
 	FILE *f;
 	int id;
 
 	f = fopen(path, "r");
 	if (!f)
 		return;
-	file = xstrdup(path);
 	while (fgets(buf, sizeof(buf), f)) {
 		int rc = read_line(buf, &id, name);
 
@@ -100,6 +101,8 @@ static void load_file(const char *path)
 			break; /* iproute2 stops at a corrupt line too */
 		if (rc == 0 || id < 0)
 			continue;
+		if (!file)
+			file = xstrdup(path); /* referenced by the entries, freed never */
 		push((uint32_t)id, name, file);
 	}
 	fclose(f);

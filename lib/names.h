@@ -29,6 +29,7 @@ struct table_name {
 	const char *file; /* where it was read from; NULL for the built-ins */
 	bool pbr;	  /* from pbr's own file */
 	struct table_name *next;
+	struct table_name *all; /* every entry ever read, so none is lost on reload */
 };
 
 /* Point at other directories (unit tests); resets the loaded database. */
