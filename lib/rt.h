@@ -27,6 +27,7 @@ struct rule {
 	struct ipaddr src, dst;	    /* family 0: any */
 	char iif[IFNAMSIZ], oif[IFNAMSIZ];
 	struct port_range sport, dport; /* lo == hi == 0: any */
+	uint64_t hash; /* rule_hash(), cached by lib/state.c */
 };
 
 void rule_init(struct rule *r, int family);
@@ -35,6 +36,8 @@ int rule_from_msg(const struct nlmsghdr *nlh, struct rule *r);
 struct nlmsghdr *rule_msg(void *buf, uint16_t type, uint16_t flags, const struct rule *r);
 /* Same selectors and table (pref and protocol aside). */
 bool rule_same(const struct rule *a, const struct rule *b);
+/* A hash of exactly what rule_same() compares: equal rules hash equal. */
+uint64_t rule_hash(const struct rule *r);
 /* "from X to Y fwmark 0x1/0xff lookup T" as ip rule prints it. */
 char *rule_words(const struct rule *r);
 /* "ip [-6] rule add|del ... pref N proto pbr". */

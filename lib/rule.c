@@ -192,6 +192,35 @@ bool rule_same(const struct rule *a, const struct rule *b)
 	       a->dport.hi == b->dport.hi;
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+uint64_t rule_hash(const struct rule *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint32_t mark[2] = {r->has_fwmark ? r->fwmark : 0, r->has_fwmark ? r->fwmask : 0};
+	uint8_t flags[5] = {r->family, r->action, r->invert, r->tos, r->ipproto};
+
+	h = fnv(h, flags, sizeof(flags));
+	h = fnv(h, &r->table, sizeof(r->table));
+	h = fnv(h, mark, sizeof(mark));
+	h = fnv(h, &r->suppress_prefixlen, sizeof(r->suppress_prefixlen));
+	h = fnv(h, &r->src.len, 1);
+	h = fnv(h, r->src.a, r->src.family ? (size_t)ipaddr_bytes(r->src.family) : 0);
+	h = fnv(h, &r->dst.len, 1);
+	h = fnv(h, r->dst.a, r->dst.family ? (size_t)ipaddr_bytes(r->dst.family) : 0);
+	h = fnv(h, r->iif, strlen(r->iif));
+	h = fnv(h, r->oif, strlen(r->oif) + 1);
+	h = fnv(h, &r->sport, sizeof(r->sport));
+	return fnv(h, &r->dport, sizeof(r->dport));
+}
+
 static void ports_words(struct sbuf *b, const char *kw, const struct port_range *p)
 {
 	if (!p->lo && !p->hi)

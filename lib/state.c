@@ -33,7 +33,8 @@ static void rules_push(struct rules *rs, const struct rule *r)
 		rs->cap = rs->cap ? rs->cap * 2 : 32;
 		rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
 	}
-	rs->v[rs->n++] = *r;
+	rs->v[rs->n] = *r;
+	rs->v[rs->n++].hash = rule_hash(r);
 }
 
 static void routes_push(struct routes *rs, const struct route *r)
@@ -187,23 +188,13 @@ static int pick_pref(const struct rules *rs, enum pref_class cls, uint32_t *pref
 			any = true;
 		}
 	}
-	/* Append after the last one, as the policy added last matches last. */
-	if (!any || max < hi) {
-		*pref = any ? max + 1 : lo;
-		return 0;
-	}
-	for (uint32_t p = lo; p <= hi; p++) {
-		bool used = false;
-
-		for (size_t i = 0; i < rs->n && !used; i++)
-			used = rs->v[i].pref == p;
-		if (!used) {
-			*pref = p;
-			return 0;
-		}
-	}
-	return err_conflict("no free rule priority in %u-%u (set PBR_PREF_BASE or give pref)", lo,
-			    hi);
+	/*
+	 * Append after the last one, as the policy added last matches last. When
+	 * the range is used up, later rules share its last number: the kernel
+	 * inserts a rule after all rules of equal priority, so order still holds.
+	 */
+	*pref = !any ? lo : max < hi ? max + 1 : hi;
+	return 0;
 }
 
 int rule_ensure(struct rule *want, enum pref_class cls, int *changed)
@@ -214,8 +205,10 @@ int rule_ensure(struct rule *want, enum pref_class cls, int *changed)
 	rc = state_rules(want->family, &rs);
 	if (rc < 0)
 		return rc;
+	want->hash = rule_hash(want);
 	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].protocol == PBR_PROTO && rule_same(&rs->v[i], want)) {
+		if (rs->v[i].hash == want->hash && rs->v[i].protocol == PBR_PROTO &&
+		    rule_same(&rs->v[i], want)) {
 			want->pref = rs->v[i].pref;
 			want->has_pref = rs->v[i].has_pref;
 			return 0;
