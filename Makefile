@@ -67,7 +67,7 @@ check: all test-deps $(BUILD)/unit
 	tests/run
 
 demo: all test-deps
-	tests/demo.sh
+	scripts/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
