@@ -19,8 +19,12 @@ struct object {
 };
 
 int table_main(int argc, char **argv);
+int mark_main(int argc, char **argv);
+int nat_main(int argc, char **argv);
 int sysctl_main(int argc, char **argv);
 void table_usage(void);
+void mark_usage(void);
+void nat_usage(void);
 void sysctl_usage(void);
 
 /*

@@ -20,6 +20,7 @@
 #include "parse.h"
 #include "pbr.h"
 #include "plan.h"
+#include "ruleset.h"
 #include "sbuf.h"
 #include "state.h"
 #include "sys.h"
@@ -29,6 +30,8 @@
 #endif
 
 #define BATCH_MAX_WORDS 512
+/* How often to plan again when the ruleset changed under us. */
+#define RESTART_TRIES 5
 
 static void main_usage(void);
 static int help_main(int argc, char **argv);
@@ -37,6 +40,8 @@ static int version_main(int argc, char **argv);
 static const struct object objects[] = {
 	{"table", table_main, "routing tables, their routes and the rules that select them",
 	 table_usage},
+	{"mark", mark_main, "marks that steer packets and connections", mark_usage},
+	{"nat", nat_main, "masquerade, source and destination NAT, redirect", nat_usage},
 	{"sysctl", sysctl_main, "the kernel settings that make or break policy routing",
 	 sysctl_usage},
 	{"help", help_main, "this help, or an object's", NULL},
@@ -127,6 +132,7 @@ static int finish(void)
 {
 	int rc;
 
+	rs_finish(); /* the nftables part of the plan, if any, goes last */
 	if (opt.dry_run) {
 		plan_describe(print_line);
 		if (!plan_count() && run.changing && opt.verbose)
@@ -208,10 +214,12 @@ static int run_batch(const char *path)
 			rc = err_usage("batch lines leave out the leading", "pbr", NULL);
 		else
 			rc = n < 0 ? n : dispatch(n, words, &object);
-		if (rc >= 0 && opt.force && !opt.dry_run) {
+		if (rc >= 0 && opt.force) {
+			/* Line by line: applied (or printed) now; read the kernel afresh after. */
 			rc = finish();
 			plan_reset();
-			if (rc < 0)
+			rs_reset();
+			if (rc < 0 || !opt.dry_run)
 				state_reset();
 		}
 		if (rc < 0) {
@@ -224,14 +232,15 @@ static int run_batch(const char *path)
 				worst = err_status(rc);
 			plan_reset();
 			state_reset();
+			rs_reset();
 			err_clear();
 			continue;
 		}
 	}
 	err_set_line(0);
 	free(text);
-	if (opt.force && !opt.dry_run)
-		return worst ? worst + 1000 : 0;
+	if (opt.force)
+		return worst + 1000; /* applied and reported line by line */
 	return 0;
 }
 
@@ -316,30 +325,45 @@ int main(int argc, char **argv)
 		if (rc < 0)
 			goto fail;
 	}
-	if (batch) {
-		if (i < argc) {
-			rc = err_usage("unexpected word after -b FILE", argv[i], NULL);
-			goto fail;
+	if (batch && i < argc) {
+		rc = err_usage("unexpected word after -b FILE", argv[i], NULL);
+		goto fail;
+	}
+	if (objv0)
+		argv[i - 1] = objv0;
+	/*
+	 * The nftables commit is refused (-ERESTART) when someone else changed
+	 * the ruleset between pbr's read and its commit; everything applied
+	 * before it was undone, so read again and plan again.
+	 */
+	for (int attempt = 0;; attempt++) {
+		if (batch) {
+			rc = run_batch(batch);
+			if (rc >= 1000)
+				return rc - 1000; /* already reported, line by line */
+		} else if (objv0) {
+			rc = dispatch(argc - i + 1, argv + i - 1, &object);
+		} else {
+			rc = dispatch(argc - i, argv + i, &object);
 		}
-		rc = run_batch(batch);
-		if (rc >= 1000)
-			return rc - 1000; /* already reported, line by line */
 		if (rc < 0)
 			goto fail;
-	} else if (objv0) {
-		argv[i - 1] = objv0;
-		rc = dispatch(argc - i + 1, argv + i - 1, &object);
-	} else {
-		rc = dispatch(argc - i, argv + i, &object);
+		if (rc > 0) {
+			out_flush();
+			return rc;
+		}
+		rc = finish();
+		if (rc != -ERESTART || attempt == RESTART_TRIES)
+			break;
+		plan_reset();
+		state_reset();
+		rs_reset();
+		names_reload();
+		err_clear();
 	}
-	if (rc < 0)
-		goto fail;
-	if (rc > 0) {
-		out_flush();
-		return rc;
-	}
-	rc = finish();
 	out_flush();
+	if (rc == -ERESTART)
+		err_conflict("the nftables ruleset kept changing; nothing was changed");
 	if (rc < 0)
 		goto fail;
 	return 0;

@@ -52,53 +52,62 @@ static int take_family(int *fam, const struct ipaddr *a)
 
 /* ---- routes ---- */
 
-static int parse_nexthop(struct words *w, int *fam, struct nexthop *nh, bool multipath)
+/* via ADDR, dev DEV, onlink and (in a nexthop group) weight W, in any order. */
+static int nexthop_word(struct words *w, int *fam, struct nexthop *nh, bool multipath, bool *took)
 {
 	const char *v;
 	uint32_t n;
 	int rc;
 
-	nh->weight = 1;
-	while (w_more(w)) {
-		if (w_accept(w, "via")) {
-			if ((rc = w_value(w, "via", &v)) < 0 || (rc = parse_addr(v, *fam, &nh->gw)) < 0)
-				return rc;
-			take_family(fam, &nh->gw);
-		} else if (w_accept(w, "dev")) {
-			if ((rc = w_value(w, "dev", &v)) < 0 || (rc = dev_index(v, &nh->ifindex)) < 0)
-				return rc;
-		} else if (w_accept(w, "onlink")) {
-			nh->onlink = true;
-		} else if (multipath && w_accept(w, "weight")) {
-			if ((rc = w_value(w, "weight", &v)) < 0 ||
-			    (rc = parse_num("weight", v, 1, 256, &n)) < 0)
-				return rc;
-			nh->weight = (uint16_t)n;
-		} else {
-			break;
-		}
+	*took = true;
+	if (w_accept(w, "via")) {
+		if ((rc = w_value(w, "via", &v)) < 0 || (rc = parse_addr(v, *fam, &nh->gw)) < 0)
+			return rc;
+		take_family(fam, &nh->gw);
+	} else if (w_accept(w, "dev")) {
+		if ((rc = w_value(w, "dev", &v)) < 0 || (rc = dev_index(v, &nh->ifindex)) < 0)
+			return rc;
+	} else if (w_accept(w, "onlink")) {
+		nh->onlink = true;
+	} else if (multipath && w_accept(w, "weight")) {
+		if ((rc = w_value(w, "weight", &v)) < 0 ||
+		    (rc = parse_num("weight", v, 1, 256, &n)) < 0)
+			return rc;
+		nh->weight = (uint16_t)n;
+	} else {
+		*took = false;
 	}
+	return 0;
+}
+
+static int check_nexthop(const struct nexthop *nh, bool multipath)
+{
 	if (!nh->gw.family && !nh->ifindex)
 		return err_usagef(multipath ? "nexthop needs via or dev" : "route needs via or dev");
+	/* onlink says the gateway is on the link although no address says so. */
 	if (nh->onlink && !nh->ifindex)
 		return err_usage("onlink needs dev", "onlink", NULL);
+	if (nh->onlink && !nh->gw.family)
+		return err_usage("onlink needs via", "onlink", NULL);
 	return 0;
 }
 
 /*
  * ROUTE words into one route, or two (IPv4 and IPv6) when no address fixes
- * the family ("default dev wg0").
+ * the family ("default dev wg0"). Keywords come in any order, as in ip(8);
+ * "nexthop" starts a group that runs to the next "nexthop".
  */
 static int parse_route(struct words *w, uint32_t table, bool del, struct route *out, int *nout)
 {
 	struct route r;
 	const char *v, *dstw;
 	int fam = opt.family, rc;
-	bool metric_set = false;
+	bool metric_set = false, single = false, took;
 	uint32_t metric = 0;
 
 	route_init(&r, AF_UNSPEC);
 	r.table = table;
+	r.nh[0].weight = 1;
 	if (w_accept(w, "local"))
 		r.type = RTN_LOCAL;
 	else if (w_accept(w, "blackhole"))
@@ -132,23 +141,32 @@ static int parse_route(struct words *w, uint32_t table, bool del, struct route *
 			    (rc = dev_index(v, &r.nh[0].ifindex)) < 0)
 				return rc;
 			r.nh_n = 1;
-		} else if (r.type == RTN_UNICAST && !r.nh_n &&
-			   (!strcmp(w_peek(w), "via") || !strcmp(w_peek(w), "dev") ||
-			    !strcmp(w_peek(w), "onlink"))) {
-			if ((rc = parse_nexthop(w, &fam, &r.nh[0], false)) < 0)
-				return rc;
-			r.nh_n = 1;
 		} else if (r.type == RTN_UNICAST && w_accept(w, "nexthop")) {
-			if (r.nh_n && !r.multipath)
+			struct nexthop *nh;
+
+			if (single)
 				return err_usage("nexthop cannot follow a single via/dev", "nexthop",
 						 NULL);
 			if (r.nh_n >= RT_MAX_NH)
 				return err_usage("too many nexthops", "nexthop", "at most %d",
 						 RT_MAX_NH);
+			nh = &r.nh[r.nh_n++];
+			memset(nh, 0, sizeof(*nh));
+			nh->weight = 1;
 			r.multipath = true;
-			if ((rc = parse_nexthop(w, &fam, &r.nh[r.nh_n], true)) < 0)
+			do {
+				if ((rc = nexthop_word(w, &fam, nh, true, &took)) < 0)
+					return rc;
+			} while (took && w_more(w));
+			if ((rc = check_nexthop(nh, true)) < 0)
 				return rc;
-			r.nh_n++;
+		} else if (r.type == RTN_UNICAST && !r.multipath) {
+			if ((rc = nexthop_word(w, &fam, &r.nh[0], false, &took)) < 0)
+				return rc;
+			if (!took)
+				return w_unknown(w);
+			single = true;
+			r.nh_n = 1;
 		} else {
 			return w_unknown(w);
 		}
@@ -156,6 +174,8 @@ static int parse_route(struct words *w, uint32_t table, bool del, struct route *
 	/* A delete names the route by its key (prefix, metric); nexthops may be left out. */
 	if (r.type == RTN_UNICAST && !r.nh_n && !del)
 		return err_usage("route needs via, dev or nexthop", dstw, NULL);
+	if (single && (rc = check_nexthop(&r.nh[0], false)) < 0)
+		return rc;
 	if (r.type == RTN_LOCAL && !r.nh_n) {
 		/* A local route says "this is us"; the loopback device carries it. */
 		if ((rc = dev_index("lo", &r.nh[0].ifindex)) < 0)
@@ -211,7 +231,10 @@ static int cmd_route(struct words *w)
 
 /* ---- rules ---- */
 
-static int parse_rule(struct words *w, uint32_t table, struct rule *out, int *nout)
+/* The kernel's FIB rules take ports 1-65534 (fib_rule_port_range_valid()). */
+#define RULE_PORT_MAX 65534
+
+static int parse_rule(struct words *w, uint32_t table, bool del, struct rule *out, int *nout)
 {
 	struct rule r;
 	const char *v, *kw;
@@ -244,16 +267,23 @@ static int parse_rule(struct words *w, uint32_t table, struct rule *out, int *no
 				return rc;
 			r.has_fwmark = true;
 		} else if (!strcmp(kw, "iif") || !strcmp(kw, "oif")) {
-			if ((rc = w_value(w, kw, &v)) < 0 || (rc = dev_index(v, &ifindex)) < 0)
+			/* A rule outlives its device (ppp0 gone): del only needs the name. */
+			if ((rc = w_value(w, kw, &v)) < 0 ||
+			    (rc = del ? parse_ifname(v) : dev_index(v, &ifindex)) < 0)
 				return rc;
 			snprintf(kw[0] == 'i' ? r.iif : r.oif, IFNAMSIZ, "%s", v);
 		} else if (!strcmp(kw, "ipproto")) {
 			if ((rc = w_value(w, kw, &v)) < 0 || (rc = parse_l4proto(v, &r.ipproto)) < 0)
 				return rc;
 		} else if (!strcmp(kw, "sport") || !strcmp(kw, "dport")) {
-			if ((rc = w_value(w, kw, &v)) < 0 ||
-			    (rc = parse_port_range(v, kw[0] == 's' ? &r.sport : &r.dport)) < 0)
+			struct port_range *pr = kw[0] == 's' ? &r.sport : &r.dport;
+
+			if ((rc = w_value(w, kw, &v)) < 0)
 				return rc;
+			if (parse_port_range(v, pr) < 0 || !pr->lo || pr->hi > RULE_PORT_MAX) {
+				err_clear();
+				return err_usage("invalid port", v, "1-%d in rules", RULE_PORT_MAX);
+			}
 		} else if (!strcmp(kw, "tos") || !strcmp(kw, "dsfield")) {
 			if ((rc = w_value(w, kw, &v)) < 0)
 				return rc;
@@ -285,8 +315,10 @@ static int parse_rule(struct words *w, uint32_t table, struct rule *out, int *no
 	    r.ipproto != 33 && r.ipproto != 136 && (r.sport.hi || r.dport.hi))
 		return err_usage("ports need ipproto tcp, udp, sctp, dccp or udplite",
 				 r.sport.hi ? "sport" : "dport", NULL);
-	if (fam == AF_INET && r.suppress_prefixlen > 32)
-		return err_usage("invalid suppress_prefixlength", "suppress_prefixlength", "0-32");
+	/* Beyond 32 only means something for IPv6; a rule for both would be wrong for one. */
+	if (fam != AF_INET6 && r.suppress_prefixlen > 32)
+		return err_usage("invalid suppress_prefixlength", "suppress_prefixlength",
+				 "0-32 for IPv4; 33-128 need -6 or an IPv6 address");
 
 	int fams[2], nf = state_families(fam, fams);
 
@@ -319,7 +351,7 @@ static int cmd_rule(struct words *w)
 		return err_usage("unknown rule command", verb, "add or del");
 	if ((rc = w_value(w, verb, &tname)) < 0 || (rc = names_table_id(tname, &table)) < 0)
 		return rc;
-	if ((rc = parse_rule(w, table, rs, &n)) < 0)
+	if ((rc = parse_rule(w, table, !strcmp(verb, "del"), rs, &n)) < 0)
 		return rc;
 	if ((rc = begin_change()) < 0)
 		return rc;
@@ -469,8 +501,10 @@ static int cmd_del(struct words *w, bool flush)
 	if ((rc = clear_table(id, !flush)) < 0)
 		return rc;
 	t = names_find(name);
+	if (!t && !flush)
+		t = names_by_id(id); /* "table del 7375" removes the name pbr gave 7375 */
 	if (!flush && t && t->pbr && opt.family == AF_UNSPEC)
-		names_pbr_del(name);
+		names_pbr_del(t->name);
 	else if (!flush && t && !t->pbr && opt.verbose)
 		printf("table %s: name kept, it is registered in %s\n", name,
 		       t->file ? t->file : "iproute2");
@@ -589,10 +623,8 @@ static int cmd_list(struct words *w, bool detail)
 	for (size_t t = 0; t < s.n; t++) {
 		out_obj_open(NULL);
 		print_head(&s.v[t]);
-		if (!detail || name == NULL) {
-			out_uint("routes", " routes %llu", s.v[t].routes);
-			out_uint("rules", " rules %llu", s.v[t].rules);
-		}
+		out_uint("routes", " routes %llu", s.v[t].routes);
+		out_uint("rules", " rules %llu", s.v[t].rules);
 		out_nl();
 		if (detail) {
 			out_arr_open("route_list");

@@ -202,6 +202,8 @@ int names_table_id(const char *word, uint32_t *id)
 	const struct table_name *t = names_find(word);
 	uint32_t v;
 
+	if (t && t->id == 0)
+		return err_usage("invalid table", word, "table 0 (unspec) is no table");
 	if (t) {
 		*id = t->id;
 		return 0;

@@ -72,10 +72,14 @@ void plan_file(const char *path, const char *data, const char *old, const char *
 		struct op *o = &p.v[i];
 
 		if (o->kind == OP_FILE && !strcmp(o->path, path)) {
+			struct sbuf b = {0};
+
 			free(o->data);
 			o->data = data ? xstrdup(data) : NULL;
+			/* One write, but every change it carries is printed. */
+			sb_add(&b, "%s\n%s", o->text, text);
 			free(o->text);
-			o->text = xstrdup(text);
+			o->text = sb_take(&b);
 			return;
 		}
 	}

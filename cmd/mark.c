@@ -1,0 +1,719 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pbr mark: marks that steer packets and connections.
+ *
+ * A policy is one rule in chain "marks" of table inet pbr (one per family
+ * when the selectors depend on it), jumped to from prerouting (forwarded and
+ * incoming packets) and from output (the machine's own, which the kernel
+ * routes again after a "route" chain changed the mark). The first policy
+ * that matches sets the mark and accepts, so later ones never overwrite it.
+ *
+ * With "table NAME" the FIB rule "fwmark MARK/MASK lookup NAME" comes with
+ * it. With "sticky" the mark is also stored in the connection when set (and
+ * only then: seed 004's recipe saves on every packet and so zeroes it on the
+ * first ESTABLISHED one); every later packet of the connection, both ways and
+ * the machine's own replies included, gets it back before the policies run:
+ *
+ *   prerouting/output:  ct mark & M vmap @sticky_M   ->  sticky_M_V:
+ *                       meta mark set meta mark & ~M | V accept
+ *
+ * A map to one chain per value restores under a mask without the
+ * register-to-register OR that kernels before 6.13 lack.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "instance.h"
+#include "names.h"
+#include "nft.h"
+#include "out.h"
+#include "parse.h"
+#include "pbr.h"
+#include "policy.h"
+#include "ruleset.h"
+#include "sbuf.h"
+#include "state.h"
+
+/* nftables' "mark" datatype (src/datatype.h), so nft(8) lists the map readably. */
+#define NFT_TYPE_MARK 19
+
+void mark_usage(void)
+{
+	printf("Usage: pbr mark add [MARK[/MASK]] [table NAME] SELECTOR... [sticky]\n"
+	       "       pbr mark del [MARK[/MASK]] [table NAME] SELECTOR... [sticky]\n"
+	       "       pbr mark flush [table NAME]\n"
+	       "       pbr mark list | show\n"
+	       "\n"
+	       "SELECTOR := [not] from PREFIX[,PREFIX...] | [not] to PREFIX[,PREFIX...]\n"
+	       "          | iif DEV | oif DEV | proto {tcp|udp|icmp|icmpv6|NUMBER}\n"
+	       "          | [not] sport PORTS | [not] dport PORTS | mac-source MAC\n"
+	       "          | state {new|established|related|invalid}[,...] | dscp N\n"
+	       "PORTS    := PORT[-PORT][,PORT[-PORT]...]\n"
+	       "from and to also take @FILE: one prefix per line.\n");
+}
+
+struct policy {
+	bool has_mark, has_mask;
+	uint32_t mark, mask;
+	bool has_table;
+	const char *table_word;
+	uint32_t table;
+	struct selectors sel;
+	bool sticky;
+	int fams;
+	uint64_t id;
+	char *words;
+};
+
+/* [MARK[/MASK]] [table NAME] SELECTOR... [sticky], in any order after MARK. */
+static int parse_policy(struct words *w, struct policy *p, bool need_something)
+{
+	const char *v;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	sel_init(&p->sel);
+	v = w_peek(w);
+	if (v && v[0] >= '0' && v[0] <= '9') {
+		if ((rc = parse_mark(v, &p->mark, &p->mask, &p->has_mask)) < 0)
+			return rc;
+		if (!p->mark)
+			return err_usage("invalid mark", v, "0 is no mark; give a non-zero value");
+		p->has_mark = true;
+		w->i++;
+	}
+	while (w_more(w)) {
+		if (w_accept(w, "table")) {
+			if (p->has_table)
+				return err_usage("given twice:", "table", NULL);
+			if ((rc = w_value(w, "table", &p->table_word)) < 0 ||
+			    (rc = names_table_id(p->table_word, &p->table)) < 0)
+				return rc;
+			if (p->table == 255)
+				return err_usage("marks cannot send packets to table", p->table_word,
+						 "local holds this machine's own addresses");
+			p->has_table = true;
+		} else if (w_accept(w, "sticky")) {
+			p->sticky = true;
+		} else {
+			rc = sel_parse(w, &p->sel);
+			if (rc < 0)
+				return rc;
+			if (rc == 0)
+				return w_unknown(w);
+		}
+	}
+	if (need_something && !p->has_mark && !p->has_table)
+		return err_usagef("a policy needs a MARK or \"table NAME\" (or both)");
+	if ((rc = sel_check(&p->sel, opt.family, &p->fams)) < 0)
+		return rc;
+	return 0;
+}
+
+/* The words as the user would type them, in one order; they are the identity. */
+static void policy_words(struct policy *p)
+{
+	struct sbuf b = {0}, id = {0};
+
+	if (p->has_mark && p->has_mask)
+		sb_add(&b, "0x%x/0x%x", p->mark, p->mask);
+	else if (p->has_mark)
+		sb_add(&b, "0x%x", p->mark);
+	if (p->has_table)
+		sb_add(&b, "%stable %s", b.len ? " " : "", p->table_word);
+	sel_words(&p->sel, &b);
+	if (p->sticky)
+		sb_add(&b, " sticky");
+	if (b.s && b.s[0] == ' ')
+		memmove(b.s, b.s + 1, b.len--);
+	p->words = sb_take(&b);
+	/* The table by number: "table wan2" and "table 202" are one policy. */
+	sb_add(&id, "mark|%s|%u", p->words, p->has_table ? p->table : 0);
+	p->id = hash64(HASH64_INIT, id.s, id.len);
+	sb_free(&id);
+}
+
+/* Scatter the bits of k into the set bits of mask (value number k within mask). */
+static uint32_t deposit(uint32_t k, uint32_t mask)
+{
+	uint32_t v = 0;
+
+	for (uint32_t bit = 1; mask; bit <<= 1) {
+		uint32_t low = mask & -mask;
+
+		if (k & bit)
+			v |= low;
+		mask &= mask - 1;
+	}
+	return v;
+}
+
+static bool mark_used(uint32_t v, uint32_t m, uint32_t table)
+{
+	int fams[2], nf = state_families(AF_UNSPEC, fams);
+	size_t n;
+	struct rs_rule *x = rs_rules(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK && x[i].tag.mask == m &&
+		    x[i].tag.mark == v && x[i].tag.table != table)
+			return true;
+	for (int f = 0; f < nf; f++) {
+		struct rules *rs;
+
+		if (state_rules(fams[f], &rs) < 0)
+			continue;
+		for (size_t i = 0; i < rs->n; i++)
+			if (rs->v[i].has_fwmark && (rs->v[i].fwmask & m) &&
+			    (rs->v[i].fwmark & m & rs->v[i].fwmask) == (v & rs->v[i].fwmask) &&
+			    rs->v[i].table != table)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The table's mark inside pbr's mask: the one it already has, else a value
+ * derived from the table id, moved on while another table (or anyone's
+ * fwmark rule) uses it.
+ */
+static int auto_mark(uint32_t table, uint32_t *out)
+{
+	uint32_t m = opt.mark_mask;
+	int bits = __builtin_popcount(m);
+	uint32_t nvals = bits >= 31 ? 0x7fffffffu : (1u << bits) - 1;
+	int fams[2], nf = state_families(AF_UNSPEC, fams);
+	size_t n;
+	struct rs_rule *x = rs_rules(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK && x[i].tag.mask == m &&
+		    x[i].tag.table == table && (x[i].tag.flags & TAG_F_AUTOMARK)) {
+			*out = x[i].tag.mark;
+			return 0;
+		}
+	for (int f = 0; f < nf; f++) {
+		struct rules *rs;
+		int rc = state_rules(fams[f], &rs);
+
+		if (rc < 0)
+			return rc;
+		for (size_t i = 0; i < rs->n; i++)
+			if (rs->v[i].protocol == PBR_PROTO && rs->v[i].has_fwmark &&
+			    rs->v[i].fwmask == m && rs->v[i].table == table) {
+				*out = rs->v[i].fwmark;
+				return 0;
+			}
+	}
+	for (uint32_t k = 0; k < nvals && k < 65536; k++) {
+		uint32_t v = deposit((table + k) % nvals + 1, m);
+
+		if (!mark_used(v, m, table)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return err_conflict("no free mark inside mask 0x%08x (set PBR_MARK_MASK)", m);
+}
+
+/* ---- the rule's action ---- */
+
+struct action {
+	uint32_t mark, mask;
+	bool sticky;
+};
+
+/* meta/ct mark set (mark & ~M) | V; a whole-value mark is just V. */
+static void set_mark(struct nftnl_rule *r, bool ct, uint32_t v, uint32_t m, struct sbuf *b)
+{
+	const char *what = ct ? "ct mark" : "meta mark";
+
+	if (m == 0xffffffffu) {
+		nx_imm(r, NFT_REG_1, &v, 4);
+		sb_add(b, " %s set 0x%08x", what, v);
+	} else {
+		uint32_t keep = ~m;
+
+		if (ct)
+			nx_ct(r, NFT_CT_MARK, NFT_REG_1);
+		else
+			nx_meta(r, NFT_META_MARK, NFT_REG_1);
+		nx_bitwise(r, NFT_REG_1, &keep, &v, 4);
+		sb_add(b, " %s set %s and 0x%08x or 0x%08x", what, what, keep, v);
+	}
+	if (ct)
+		nx_ct_set(r, NFT_CT_MARK, NFT_REG_1);
+	else
+		nx_meta_set(r, NFT_META_MARK, NFT_REG_1);
+}
+
+static void mark_action(struct nftnl_rule *r, int family, struct sbuf *b, const void *ctx)
+{
+	const struct action *a = ctx;
+
+	(void)family;
+	set_mark(r, false, a->mark, a->mask, b);
+	/* Stored in the connection here, where it is set, and nowhere else. */
+	if (a->sticky)
+		set_mark(r, true, a->mark, a->mask, b);
+	nx_verdict(r, NF_ACCEPT, NULL);
+	sb_add(b, " accept");
+}
+
+/* ---- plumbing ---- */
+
+static struct rs_rule *find_tag(uint32_t kind, const char *chain, uint32_t mask, uint32_t mark)
+{
+	size_t n;
+	struct rs_rule *x = rs_rules(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!x[i].gone && x[i].tagged && x[i].tag.kind == kind &&
+		    (!chain || !strcmp(x[i].chain, chain)) && x[i].tag.mask == mask &&
+		    x[i].tag.mark == mark)
+			return &x[i];
+	return NULL;
+}
+
+static char *fmt_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt_text(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s ? s : xstrdup("");
+}
+
+/* prerouting and output jump to the policies. */
+static void ensure_jumps(void)
+{
+	static const char *const bases[] = {CH_PREROUTING, CH_OUTPUT};
+	struct pbr_tag tag = {.kind = TAG_JUMP};
+
+	rs_ensure_chain(CH_MARKS);
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		struct nftnl_rule *r;
+		char *t;
+
+		rs_ensure_chain(bases[i]);
+		if (find_tag(TAG_JUMP, bases[i], 0, 0))
+			continue;
+		r = nft_rule_new(NFPROTO_INET, RS_TABLE, bases[i]);
+		nx_verdict(r, NFT_JUMP, CH_MARKS);
+		t = fmt_text("%s add rule inet %s %s jump %s comment \"policies\"", nft_cmd(),
+			     RS_TABLE, bases[i], CH_MARKS);
+		rs_add_rule(r, &tag, "policies", t, false);
+		free(t);
+	}
+}
+
+static void sticky_names(uint32_t m, uint32_t v, char *map, char *chain)
+{
+	snprintf(map, 32, "sticky_%08x", m);
+	snprintf(chain, 40, "sticky_%08x_%08x", m, v);
+}
+
+static struct nftnl_set *map_elem(const char *map, uint32_t v, const char *chain)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+	if (!s || !e)
+		abort();
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, map);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &v, 4);
+	if (chain) {
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chain);
+	}
+	nftnl_set_elem_add(s, e);
+	return s;
+}
+
+/* Restore (mask m, value v) on every later packet of a connection. */
+static void ensure_sticky(uint32_t m, uint32_t v)
+{
+	static const char *const bases[] = {CH_PREROUTING, CH_OUTPUT};
+	char map[32], chain[40];
+	char *t;
+
+	sticky_names(m, v, map, chain);
+	if (!rs_has_set(map)) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (!s)
+			abort();
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, map);
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_MARK);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+		t = fmt_text("%s add map inet %s %s '{ type mark : verdict; }'", nft_cmd(), RS_TABLE,
+			     map);
+		rs_add_set(s, t);
+		free(t);
+	}
+	if (!rs_has_chain(chain)) {
+		struct pbr_tag tag = {.kind = TAG_RESTORE, .mark = v, .mask = m};
+		struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, RS_TABLE, chain);
+		struct sbuf b = {0};
+
+		t = fmt_text("%s add chain inet %s %s", nft_cmd(), RS_TABLE, chain);
+		rs_add_chain(chain, t);
+		free(t);
+		sb_add(&b, "%s add rule inet %s %s", nft_cmd(), RS_TABLE, chain);
+		set_mark(r, false, v, m, &b);
+		nx_verdict(r, NF_ACCEPT, NULL);
+		sb_add(&b, " accept comment \"restore\"");
+		t = sb_take(&b);
+		rs_add_rule(r, &tag, "restore", t, false);
+		free(t);
+		t = fmt_text("%s add element inet %s %s '{ 0x%08x : jump %s }'", nft_cmd(), RS_TABLE,
+			     map, v, chain);
+		rs_add_elems(map_elem(map, v, chain), t);
+		free(t);
+	}
+	/* Before the jump to the policies: a connection that has its mark keeps it. */
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		struct pbr_tag tag = {.kind = TAG_STICKY, .mask = m};
+		struct nftnl_rule *r;
+		uint32_t zero = 0;
+
+		if (find_tag(TAG_STICKY, bases[i], m, 0))
+			continue;
+		r = nft_rule_new(NFPROTO_INET, RS_TABLE, bases[i]);
+		nx_ct(r, NFT_CT_MARK, NFT_REG_1);
+		nx_bitwise(r, NFT_REG_1, &m, &zero, 4);
+		nx_vmap(r, map, NFT_REG_1);
+		t = fmt_text("%s insert rule inet %s %s ct mark and 0x%08x vmap @%s comment "
+			     "\"sticky\"",
+			     nft_cmd(), RS_TABLE, bases[i], m, map);
+		rs_add_rule(r, &tag, "sticky", t, true);
+		free(t);
+	}
+}
+
+static bool policy_uses(uint32_t mark, uint32_t mask, uint32_t table, bool sticky_only,
+			bool any_mark)
+{
+	size_t n;
+	struct rs_rule *x = rs_rules(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pbr_tag *t = &x[i].tag;
+
+		if (x[i].gone || !x[i].tagged || t->kind != TAG_MARK)
+			continue;
+		if (sticky_only && !(t->flags & TAG_F_STICKY))
+			continue;
+		if (t->mask == mask && (any_mark || t->mark == mark) &&
+		    (table == UINT32_MAX || t->table == table))
+			return true;
+	}
+	return false;
+}
+
+static void del_rule_text(struct rs_rule *x)
+{
+	char *t = fmt_text("%s delete rule inet %s %s handle %llu", nft_cmd(), RS_TABLE, x->chain,
+			   (unsigned long long)x->handle);
+
+	rs_del_rule(x, t);
+	free(t);
+}
+
+static bool any_mark_policy(void)
+{
+	size_t n;
+	struct rs_rule *x = rs_rules(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK)
+			return true;
+	return false;
+}
+
+/*
+ * After removals: drop what no remaining policy needs - a mark's fwmark
+ * rule (when no policy sets that mark for that table any more), the sticky
+ * restore chain of a value, the vmap of a mask, and the jumps.
+ */
+static int tidy(int *changed)
+{
+	int fams[2], nf = state_families(AF_UNSPEC, fams), rc;
+	size_t n;
+	struct rs_rule *x;
+
+	for (int f = 0; f < nf; f++) {
+		struct rules *rs;
+		struct rule *gone = NULL;
+		size_t ngone = 0;
+
+		if ((rc = state_rules(fams[f], &rs)) < 0)
+			return rc;
+		for (size_t i = 0; i < rs->n; i++) {
+			const struct rule *r = &rs->v[i];
+
+			if (r->protocol != PBR_PROTO || !r->has_fwmark || r->src.family ||
+			    r->dst.family || r->iif[0] || r->oif[0] || r->ipproto || r->invert)
+				continue;
+			if (policy_uses(r->fwmark, r->fwmask, r->table, false, false))
+				continue;
+			gone = xrealloc(gone, (ngone + 1) * sizeof(*gone));
+			gone[ngone++] = *r;
+		}
+		for (size_t i = 0; i < ngone; i++)
+			if ((rc = rule_remove(&gone[i], changed)) < 0)
+				break;
+		free(gone);
+		if (rc < 0)
+			return rc;
+	}
+
+	x = rs_rules(&n);
+	for (size_t i = 0; i < n; i++) {
+		char map[32], chain[40];
+
+		x = rs_rules(&n);
+		if (x[i].gone || !x[i].tagged)
+			continue;
+		if (x[i].tag.kind == TAG_RESTORE &&
+		    !policy_uses(x[i].tag.mark, x[i].tag.mask, UINT32_MAX, true, false)) {
+			char *t;
+
+			sticky_names(x[i].tag.mask, x[i].tag.mark, map, chain);
+			t = fmt_text("%s delete element inet %s %s '{ 0x%08x }'", nft_cmd(), RS_TABLE,
+				     map, x[i].tag.mark);
+			rs_del_elems(map_elem(map, x[i].tag.mark, NULL), t);
+			free(t);
+			t = fmt_text("%s delete chain inet %s %s", nft_cmd(), RS_TABLE, chain);
+			rs_del_chain(chain, t);
+			free(t);
+			(*changed)++;
+		}
+	}
+	x = rs_rules(&n);
+	for (size_t i = 0; i < n; i++) {
+		char map[32], chain[40];
+		uint32_t m = x[i].tag.mask;
+
+		if (x[i].gone || !x[i].tagged || x[i].tag.kind != TAG_STICKY ||
+		    policy_uses(0, m, UINT32_MAX, true, true))
+			continue;
+		del_rule_text(&x[i]);
+		sticky_names(m, 0, map, chain);
+		/* The other base chain's vmap goes in a later pass of this loop. */
+		if (!find_tag(TAG_STICKY, NULL, m, 0) && rs_has_set(map)) {
+			char *t = fmt_text("%s delete map inet %s %s", nft_cmd(), RS_TABLE, map);
+
+			rs_del_set(map, t);
+			free(t);
+		}
+		(*changed)++;
+	}
+	if (!any_mark_policy()) {
+		x = rs_rules(&n);
+		for (size_t i = 0; i < n; i++)
+			if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_JUMP)
+				del_rule_text(&x[i]);
+	}
+	return 0;
+}
+
+/* ---- commands ---- */
+
+static int plan_add(struct policy *p)
+{
+	struct action a = {.sticky = p->sticky};
+	struct inst_want w = {
+		.kind = TAG_MARK,
+		.chain = CH_MARKS,
+		.sel = &p->sel,
+		.fams = p->fams,
+		.action = mark_action,
+		.ctx = &a,
+	};
+	int changed = 0, rc;
+
+	if (p->has_mark) {
+		a.mark = p->mark;
+		a.mask = p->has_mask ? p->mask : 0xffffffffu;
+	} else {
+		if ((rc = auto_mark(p->table, &a.mark)) < 0)
+			return rc;
+		a.mask = opt.mark_mask;
+		w.tag.flags |= TAG_F_AUTOMARK;
+	}
+	w.id = p->id;
+	w.words = p->words;
+	w.tag.mark = a.mark;
+	w.tag.mask = a.mask;
+	w.tag.table = p->has_table ? p->table : 0;
+	if (p->sticky)
+		w.tag.flags |= TAG_F_STICKY;
+	ensure_jumps();
+	if (p->sticky)
+		ensure_sticky(a.mask, a.mark);
+	if ((rc = inst_ensure(&w, &changed)) < 0)
+		return rc;
+	if (p->has_table) {
+		int fams[2], nf = state_families(p->fams == FAM_V4   ? AF_INET
+						 : p->fams == FAM_V6 ? AF_INET6
+								     : opt.family,
+						 fams);
+
+		for (int f = 0; f < nf; f++) {
+			struct rule r;
+
+			rule_init(&r, fams[f]);
+			r.table = p->table;
+			r.has_fwmark = true;
+			r.fwmark = a.mark;
+			r.fwmask = a.mask;
+			if ((rc = rule_ensure(&r, PREF_POLICY, &changed)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int cmd_addel(struct words *w, bool add)
+{
+	struct policy p;
+	int rc, changed = 0;
+
+	if ((rc = parse_policy(w, &p, true)) < 0)
+		goto out;
+	policy_words(&p);
+	if ((rc = begin_change()) < 0 || (rc = rs_load()) < 0)
+		goto out;
+	if (add) {
+		rc = plan_add(&p);
+	} else {
+		inst_remove(TAG_MARK, p.id, &changed);
+		rc = tidy(&changed);
+	}
+out:
+	sel_free(&p.sel);
+	free(p.words);
+	return rc;
+}
+
+static int cmd_flush(struct words *w)
+{
+	const char *tw;
+	uint32_t table = 0;
+	bool has_table = false;
+	int rc, changed = 0;
+	size_t n;
+	struct rs_rule *x;
+
+	if (w_accept(w, "table")) {
+		if ((rc = w_value(w, "table", &tw)) < 0 || (rc = names_table_id(tw, &table)) < 0)
+			return rc;
+		has_table = true;
+	}
+	if (w_more(w))
+		return w_unknown(w);
+	if ((rc = begin_change()) < 0 || (rc = rs_load()) < 0)
+		return rc;
+	x = rs_rules(&n);
+	for (size_t i = 0; i < n; i++) {
+		x = rs_rules(&n);
+		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK &&
+		    (!has_table || x[i].tag.table == table))
+			inst_remove(TAG_MARK, x[i].tag.id, &changed);
+	}
+	return tidy(&changed);
+}
+
+static int cmd_list(struct words *w)
+{
+	size_t n;
+	struct rs_rule *x;
+	int rc, idx = 0;
+
+	if (w_more(w))
+		return w_unknown(w);
+	if ((rc = rs_load()) < 0)
+		return rc;
+	x = rs_rules(&n);
+	out_arr_open(NULL);
+	for (size_t i = 0; i < n; i++) {
+		char buf[16], tb[16];
+		bool v4 = false, v6 = false, first = true;
+
+		if (!x[i].tagged || x[i].tag.kind != TAG_MARK)
+			continue;
+		/* One line per policy, however many family instances it has. */
+		for (size_t j = 0; j < i && first; j++)
+			first = !(x[j].tagged && x[j].tag.kind == TAG_MARK && x[j].tag.id == x[i].tag.id);
+		if (!first)
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (x[j].tagged && x[j].tag.kind == TAG_MARK && x[j].tag.id == x[i].tag.id) {
+				v4 |= x[j].tag.family != AF_INET6;
+				v6 |= x[j].tag.family != AF_INET;
+			}
+		out_obj_open(NULL);
+		out_uint("index", "%llu: ", (unsigned long long)++idx);
+		out_str("policy", "%s", x[i].comment);
+		snprintf(buf, sizeof(buf), "0x%08x", x[i].tag.mark);
+		out_str("mark", "  [mark %s", buf);
+		snprintf(buf, sizeof(buf), "0x%08x", x[i].tag.mask);
+		out_str("mask", "/%s", buf);
+		if (x[i].tag.table)
+			out_str("table", " -> table %s", names_table_str(x[i].tag.table, tb, sizeof(tb)));
+		else
+			out_null("table");
+		out_bool("sticky", ", sticky", x[i].tag.flags & TAG_F_STICKY);
+		out_bool("automatic_mark", NULL, x[i].tag.flags & TAG_F_AUTOMARK);
+		out_arr_open("families");
+		if (v4)
+			out_str("family", NULL, "ipv4");
+		if (v6)
+			out_str("family", NULL, "ipv6");
+		out_arr_close();
+		out_text("%s]", v4 && v6 ? "" : v4 ? ", IPv4" : ", IPv6");
+		out_nl();
+		out_obj_close();
+	}
+	out_arr_close();
+	return 0;
+}
+
+int mark_main(int argc, char **argv)
+{
+	struct words w = {argc, argv, 1};
+	const char *cmd = w_next(&w);
+
+	if (!cmd || !strcmp(cmd, "list") || !strcmp(cmd, "show"))
+		return cmd_list(&w);
+	if (is_help(cmd)) {
+		mark_usage();
+		return 0;
+	}
+	if (!strcmp(cmd, "add"))
+		return cmd_addel(&w, true);
+	if (!strcmp(cmd, "del") || !strcmp(cmd, "delete"))
+		return cmd_addel(&w, false);
+	if (!strcmp(cmd, "flush"))
+		return cmd_flush(&w);
+	return err_usage("unknown command", cmd, "add, del, flush, list, show");
+}
