@@ -641,7 +641,11 @@ static int build(struct nftnl_batch *b, uint32_t *seq)
 			bool any = nftnl_set_elems_iter_cur(it) != NULL;
 			int more;
 
-			if (!any) { /* flush */
+			if (!any && o->type == NFT_MSG_NEWSETELEM) {
+				nftnl_set_elems_iter_destroy(it);
+				continue; /* nothing to add */
+			}
+			if (!any) { /* DELSETELEM without elements: flush */
 				nlh = hdr(b, o->type, o->family, o->flags, (*seq)++);
 				nftnl_set_elems_nlmsg_build_payload(nlh, o->obj);
 				nftnl_batch_update(b);
