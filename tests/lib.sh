@@ -104,7 +104,7 @@ state() {
 	ip -n "$n" -6 -j rule
 	ip -n "$n" -j route show table all
 	ip -n "$n" -6 -j route show table all
-	ip netns exec "$n" nft -j list ruleset 2>/dev/null
+	ip netns exec "$n" nft -s -j list ruleset 2>/dev/null  # -s: counters are traffic, not state
 	ip netns exec "$n" sysctl -a -r '^net\.ipv4\.(conf\.|ip_forward)|^net\.ipv6\.conf\.[^.]*\.(forwarding|accept_ra|proxy_ndp|disable_ipv6|accept_redirects)' 2>/dev/null
 	cat /etc/iproute2/rt_tables.d/*.conf 2>/dev/null
 }
@@ -179,4 +179,19 @@ jqv() {
 	local f=$1
 	shift
 	"$@" | jq -r "$f"
+}
+# whoami_mark NS MARK ADDR PORT: as whoami, from a socket with SO_MARK set
+# before connect() (socat sets it too late, after the SYN).
+whoami_mark() {
+	nsx "$1" timeout 5 python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, int(sys.argv[1], 0))
+s.settimeout(3)
+try:
+    s.connect((sys.argv[2], int(sys.argv[3])))
+    print(s.recv(100).decode().strip())
+except OSError:
+    print("")
+' "$2" "$3" "$4" 2>/dev/null
 }
