@@ -112,7 +112,8 @@ static int parse_policy(struct words *w, struct policy *p, bool need_something)
 		}
 	}
 	if (need_something && !p->has_mark && !p->has_table)
-		return err_usagef("a policy needs a MARK or \"table NAME\" (or both)");
+		return err_usage("missing MARK or \"table NAME\" before", w->argc > 2 ? w->argv[2] : "add",
+				 "a policy sets a mark, sends to a table, or both");
 	if ((rc = sel_check(&p->sel, opt.family, &p->fams)) < 0)
 		return rc;
 	return 0;

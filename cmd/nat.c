@@ -154,8 +154,8 @@ static int parse_nat(struct words *w, struct nat *n)
 	}
 	/* Before routing there is no output interface to match. */
 	if ((n->type == NAT_DNAT || n->type == NAT_REDIRECT) && n->sel.oif[0])
-		return err_usage("is unknown before routing; dnat and redirect cannot match", "oif",
-				 NULL);
+		return err_usage("dnat and redirect happen before routing and cannot match", "oif",
+				 "use iif");
 	if (n->plo && (!n->sel.has_proto || (n->sel.proto != 6 && n->sel.proto != 17 &&
 					     n->sel.proto != 132 && n->sel.proto != 33 &&
 					     n->sel.proto != 136)))

@@ -20,7 +20,7 @@
 #define UDATA_COMMENT 0 /* NFTNL_UDATA_RULE_COMMENT */
 #define UDATA_PBR_TAG 0x70
 #define TAG_VERSION 1
-#define COMMENT_MAX 128 /* NFTNL_UDATA_COMMENT_MAXLEN, with its NUL */
+#define COMMENT_MAX 196 /* what fits next to the tag in the kernel's 256 bytes of userdata */
 
 /* mangle, dstnat and srcnat priorities (nft's named ones). */
 #define PRIO_MANGLE (-150)

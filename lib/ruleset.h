@@ -57,7 +57,7 @@ struct rs_rule {
 	bool tagged;
 	bool gone; /* deleted by this plan */
 	struct pbr_tag tag;
-	char comment[160];
+	char comment[200];
 };
 
 /* Read the table (genid first: the commit is refused if it moved). */

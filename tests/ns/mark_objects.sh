@@ -1,0 +1,132 @@
+#!/bin/bash
+# pbr mark and pbr nat objects: every selector, run twice, checked in
+# nft's own JSON; @FILE sets and their change; families; list; flush;
+# concurrency.
+. "$ROOT/tests/lib.sh"
+
+ns_add r peer
+veth r eth0 peer p0
+veth r eth1 peer p1
+addr r eth0 10.0.0.1/24
+addr r eth1 10.1.0.1/24
+R=$(ns r)
+nftj() { nsx r nft -j list table inet pbr; }
+rules_in() { nftj | jq -c "[.nftables[] | select(.rule.chain==\"$1\") | .rule]"; }
+ok "table add t id 100" p r table add t id 100
+
+mac=52:54:00:c2:a5:43
+twice "every selector in one policy" r p r mark add 0x10/0xff table t iif eth0 mac-source $mac not from 10.0.0.0/8 to 192.168.0.0/16 proto tcp not sport 1024-2048 dport 80,443 state new,established dscp 46
+r1=$(rules_in marks | jq -c '.[0]')
+has "iifname eth0" '"iifname"' "$r1"
+has "ether saddr" "$mac" "$r1"
+has "ip saddr != 10.0.0.0/8" '"op":"!=","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":{"prefix":{"addr":"10.0.0.0","len":8}}' "$r1"
+has "ip daddr 192.168.0.0/16" '"field":"daddr"}},"right":{"prefix":{"addr":"192.168.0.0","len":16}}' "$r1"
+has "tcp sport != 1024-2048" '"op":"!=","left":{"payload":{"protocol":"tcp","field":"sport"}},"right":{"range":[1024,2048]}' "$r1"
+has "tcp dport in a set" '"field":"dport"}},"right":"@p' "$r1"
+has "ct state new,established" '"ct":{"key":"state"}},"right":["established","new"]' "$r1"
+has "ip dscp 46" '"field":"dscp"}},"right":"ef"' "$r1"
+# nft prints the bitwise (mark & 0xffffff00) ^ 0x10 as & (mask | xor) | xor: 0xffffff10.
+has "mark set under the mask 0xff" '"&":[{"meta":{"key":"mark"}},4294967056]},16]' "$r1"
+eq "the comment holds the words in canonical order" \
+	"0x10/0xff table t iif eth0 mac-source $mac not from 10.0.0.0/8 to 192.168.0.0/16 proto tcp not sport 1024-2048 dport 80,443 state new,established dscp 46" \
+	"$(jq -r '.comment' <<<"$r1")"
+eq "dport set holds 80 and 443" "80 443" "$(nftj | jq -r '.nftables[] | select(.set.name and (.set.name | endswith("_dport4"))) | .set.elem | map(tostring) | join(" ")')"
+twice "the same words in another order are the same policy" r p r mark add 0x10/0xff table t dscp 46 state established,new dport 443,80 not sport 1024-2048 proto tcp to 192.168.0.0/16 not from 10.0.0.0/8 mac-source $mac iif eth0
+eq "still one policy" 1 "$(p r -j mark list | jq length)"
+eq "FIB rule fwmark 0x10/0xff lookup t" "0x10/0xff" "$(ip -n "$R" -j rule | jq -r '.[] | select(.table=="t") | "\(.fwmark)/\(.fwmask)"')"
+
+# Families: no address -> one rule for both, and FIB rules in both.
+twice "no address: both families" r p r mark add 0x20 table t proto udp dport 53
+eq "one nft rule without nfproto" 1 "$(rules_in marks | jq '[.[] | select(.comment=="0x20 table t proto udp dport 53")] | length')"
+eq "FIB rules in IPv4 and IPv6" "1 1" "$(ip -n "$R" -j rule | jq '[.[] | select(.fwmark=="0x20")] | length') $(ip -n "$R" -6 -j rule | jq '[.[] | select(.fwmark=="0x20")] | length')"
+twice "mixed list: one rule per family" r p r mark add 0x30 to 10.9.0.0/16,2001:db8::/32
+eq "two rules (IPv4, IPv6)" 2 "$(rules_in marks | jq '[.[] | select(.comment=="0x30 to 10.9.0.0/16,2001:db8::/32")] | length')"
+twice "dscp without address: one rule per family" r p r mark add 0x40 dscp 10
+eq "dscp: two rules" 2 "$(rules_in marks | jq '[.[] | select(.comment=="0x40 dscp 10")] | length')"
+twice "-6 restricts to IPv6" r p r -6 mark add 0x50 table t proto tcp dport 22
+eq "-6: only an IPv6 FIB rule" "0 1" "$(ip -n "$R" -j rule | jq '[.[] | select(.fwmark=="0x50")] | length') $(ip -n "$R" -6 -j rule | jq '[.[] | select(.fwmark=="0x50")] | length')"
+
+# @FILE: a set from a file; a changed file refills it in place.
+f=$(mktemp)
+printf '# VPN destinations\n10.20.0.0/16\n10.21.0.0/16\n\n10.20.5.0/24  # inside the first\n2001:db8:20::/48\n' >"$f"
+twice "to @FILE" r p r mark add table t to @"$f"
+# The elements of the set the @FILE policy's rule for family $1 looks up.
+elems() {
+	local set
+	set=$(rules_in marks | jq -r ".[] | select(.comment==\"table t to @$f\") | .expr[] | .match.right? // empty | select(type==\"string\" and test(\"_to$1\$\")) | ltrimstr(\"@\")")
+	[ -n "$set" ] || return 0
+	nftj | jq -r "[.nftables[] | select(.set.name==\"$set\") | .set.elem[]? | if type==\"object\" then \"\(.prefix.addr)/\(.prefix.len)\" else . end] | join(\" \")"
+}
+eq "IPv4 set: overlapping prefixes merged" "10.20.0.0/15" "$(elems 4)"
+eq "IPv6 set" "2001:db8:20::/48" "$(elems 6)"
+pos=$(rules_in marks | jq '[.[].comment] | index("table t to @'"$f"'")')
+h1=$(rules_in marks | jq -c '[.[] | select(.comment=="table t to @'"$f"'") | .handle]')
+printf '10.30.0.0/16\n10.31.0.0/16\n' >"$f"
+twice "the file changed: add again" r p r mark add table t to @"$f"
+eq "IPv4 set refilled" "10.30.0.0/15" "$(elems 4)"
+eq "the IPv6 instance went with the file's IPv6 lines" "" "$(elems 6)"
+eq "the IPv4 rule kept its handle (replaced in place)" "$(jq -c '.[0:1]' <<<"$h1")" \
+	"$(rules_in marks | jq -c '[.[] | select(.comment=="table t to @'"$f"'") | .handle]')"
+eq "and its position" "$pos" "$(rules_in marks | jq '[.[].comment] | index("table t to @'"$f"'")')"
+sets_before=$(nftj | jq '[.nftables[] | select(.set)] | length')
+twice "del by the file's name, whatever it holds" r p r mark del table t to @"$f"
+eq "its set is gone (the others stay)" "$((sets_before - 1))" "$(nftj | jq '[.nftables[] | select(.set)] | length')"
+rm -f "$f"
+
+# list and JSON
+j=$(p r -j mark list)
+ok "mark list -j is valid JSON" jq -e . <<<"$j"
+eq "list order is match order" '["0x10/0xff","0x20","0x30","0x40","0x50"]' "$(jq -c '[.[].policy | split(" ")[0]]' <<<"$j")"
+eq "an empty list is []" "[]" "$(p r -j nat list)"
+
+# first match wins: a later policy never overwrites an earlier one's mark
+twice "a second policy for the same traffic" r p r mark add 0x60 proto udp dport 53
+eq "it comes after the first in the chain" '["0x20 table t proto udp dport 53","0x60 proto udp dport 53"]' \
+	"$(rules_in marks | jq -c '[.[] | select(.comment | test("dport 53$")) | .comment]')"
+eq "each policy rule ends with accept (first match wins)" "$(rules_in marks | jq length)" \
+	"$(rules_in marks | jq '[.[] | select(.expr[-1].accept == null and (.expr[-1] | has("accept")))] | length')"
+
+# flush: only pbr's
+nsx r nft add table inet other
+nsx r nft add chain inet other c '{ type filter hook prerouting priority mangle; }'
+nsx r nft add rule inet other c meta mark set 0x7
+ip -n "$R" rule add fwmark 0x20 lookup t pref 3000
+other=$(nsx r nft -s -j list table inet other)
+twice "mark flush table t" r p r mark flush table t
+eq "policies of other tables stay" '["0x30 to 10.9.0.0/16,2001:db8::/32","0x40 dscp 10","0x60 proto udp dport 53"]' \
+	"$(p r -j mark list | jq -c '[.[].policy]')"
+eq "pbr's FIB rules of t went, ip's stayed" "3000" "$(ip -n "$R" -j rule | jq -r '[.[] | select(.table=="t") | .priority] | join(" ")')"
+twice "mark flush" r p r mark flush
+no "the table went with the last policy" nsx r nft list table inet pbr
+eq "the other table is untouched" "$other" "$(nsx r nft -s -j list table inet other)"
+
+# concurrency: 20 at once, distinct and identical
+pids=()
+for i in $(seq 1 10); do
+	p r mark add $((0x100 + i)) proto tcp dport $((1000 + i)) >/dev/null 2>&1 &
+	pids+=($!)
+	p r mark add 0x99 proto tcp dport 999 >/dev/null 2>&1 &
+	pids+=($!)
+done
+bad=0
+for pid in "${pids[@]}"; do wait "$pid" || bad=$((bad + 1)); done
+eq "20 concurrent mark adds all exit 0" 0 "$bad"
+eq "11 policies, each once" 11 "$(p r -j mark list | jq length)"
+eq "11 distinct words" 11 "$(p r -j mark list | jq '[.[].policy] | unique | length')"
+
+# nat: every type, twice, then del and flush
+twice "nat masquerade oif eth1" r p r nat add masquerade oif eth1
+twice "nat snat range with ports" r p r nat add snat 10.1.0.100-10.1.0.110:20000-30000 oif eth1 proto udp
+twice "nat dnat to address:port" r p r nat add dnat 10.0.0.5:8080 iif eth0 proto tcp dport 80
+twice "nat redirect" r p r nat add redirect 3128 iif eth0 proto tcp dport 8080
+twice "nat snat IPv6" r p r nat add snat 2001:db8::1 oif eth1
+n=$(nsx r nft -j list table inet pbr | jq -c .)
+eq "snat/masquerade in nat_postrouting, dnat/redirect in nat_prerouting" "masquerade nat_postrouting snat nat_postrouting snat nat_postrouting dnat nat_prerouting redirect nat_prerouting" \
+	"$(p r -j nat list | jq -r '[.[] | "\(.type) \(.chain)"] | join(" ")')"
+has "snat range and ports in nft" '"snat":{"family":"ip","addr":{"range":["10.1.0.100","10.1.0.110"]},"port":{"range":[20000,30000]}}' "$n"
+has "dnat address and port" '"dnat":{"family":"ip","addr":"10.0.0.5","port":8080}' "$n"
+has "redirect port" '"redirect":{"port":3128}' "$n"
+twice "nat del" r p r nat del dnat 10.0.0.5:8080 iif eth0 proto tcp dport 80
+eq "four left" 4 "$(p r -j nat list | jq length)"
+twice "nat flush" r p r nat flush
+eq "no NAT chain left" 0 "$(nsx r nft -j list table inet pbr | jq '[.nftables[] | select(.chain.type=="nat")] | length')"
