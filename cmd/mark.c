@@ -157,16 +157,11 @@ static uint32_t deposit(uint32_t k, uint32_t mask)
 	return v;
 }
 
+/* Is value v under mask m another table's? FIB rules say, any owner's. */
 static bool mark_used(uint32_t v, uint32_t m, uint32_t table)
 {
 	int fams[2], nf = state_families(AF_UNSPEC, fams);
-	size_t n;
-	struct rs_rule *x = rs_rules(&n);
 
-	for (size_t i = 0; i < n; i++)
-		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK && x[i].tag.mask == m &&
-		    x[i].tag.mark == v && x[i].tag.table != table)
-			return true;
 	for (int f = 0; f < nf; f++) {
 		struct rules *rs;
 
@@ -192,15 +187,8 @@ static int auto_mark(uint32_t table, uint32_t *out)
 	int bits = __builtin_popcount(m);
 	uint32_t nvals = bits >= 31 ? 0x7fffffffu : (1u << bits) - 1;
 	int fams[2], nf = state_families(AF_UNSPEC, fams);
-	size_t n;
-	struct rs_rule *x = rs_rules(&n);
 
-	for (size_t i = 0; i < n; i++)
-		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK && x[i].tag.mask == m &&
-		    x[i].tag.table == table && (x[i].tag.flags & TAG_F_AUTOMARK)) {
-			*out = x[i].tag.mark;
-			return 0;
-		}
+	/* The table's fwmark rule pbr made for it carries the mark it has. */
 	for (int f = 0; f < nf; f++) {
 		struct rules *rs;
 		int rc = state_rules(fams[f], &rs);
@@ -274,7 +262,7 @@ static void mark_action(struct nftnl_rule *r, int family, struct sbuf *b, const 
 static struct rs_rule *find_tag(uint32_t kind, const char *chain, uint32_t mask, uint32_t mark)
 {
 	size_t n;
-	struct rs_rule *x = rs_rules(&n);
+	struct rs_rule *x = rs_known(&n);
 
 	for (size_t i = 0; i < n; i++)
 		if (!x[i].gone && x[i].tagged && x[i].tag.kind == kind &&
@@ -309,6 +297,7 @@ static void ensure_jumps(void)
 		char *t;
 
 		rs_ensure_chain(bases[i]);
+		rs_load_chain(bases[i]); /* a few rules: its jump, sticky restores */
 		if (find_tag(TAG_JUMP, bases[i], 0, 0))
 			continue;
 		r = nft_rule_new(NFPROTO_INET, RS_TABLE, bases[i]);
@@ -396,6 +385,7 @@ static void ensure_sticky(uint32_t m, uint32_t v)
 		struct nftnl_rule *r;
 		uint32_t zero = 0;
 
+		rs_load_chain(bases[i]);
 		if (find_tag(TAG_STICKY, bases[i], m, 0))
 			continue;
 		r = nft_rule_new(NFPROTO_INET, RS_TABLE, bases[i]);
@@ -528,11 +518,18 @@ static int tidy(int *changed)
 		}
 		(*changed)++;
 	}
-	if (!any_mark_policy()) {
+	if (!any_mark_policy() && rs_has_chain(CH_MARKS)) {
+		char *t;
+
 		x = rs_rules(&n);
 		for (size_t i = 0; i < n; i++)
-			if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_JUMP)
+			if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_JUMP &&
+			    (!strcmp(x[i].chain, CH_PREROUTING) || !strcmp(x[i].chain, CH_OUTPUT)))
 				del_rule_text(&x[i]);
+		rs_drop_buckets(CH_MARKS);
+		t = fmt_text("%s delete chain inet %s %s", nft_cmd(), RS_TABLE, CH_MARKS);
+		rs_del_chain(CH_MARKS, t);
+		free(t);
 	}
 	return 0;
 }

@@ -267,7 +267,7 @@ static const char *nat_chain(enum nat_type t)
 	return t == NAT_MASQ || t == NAT_SNAT ? CH_NAT_POSTROUTING : CH_NAT_PREROUTING;
 }
 
-/* NAT chains without NAT rules go (the table itself goes when it is empty). */
+/* NAT chains without NAT rules go, buckets first (the table goes when it is empty). */
 static void tidy(void)
 {
 	static const char *const chains[] = {CH_NAT_PREROUTING, CH_NAT_POSTROUTING};
@@ -275,14 +275,17 @@ static void tidy(void)
 	struct rs_rule *x = rs_rules(&n);
 
 	for (size_t c = 0; c < ARRAY_SIZE(chains); c++) {
+		size_t len = strlen(chains[c]);
 		bool used = false;
 
 		for (size_t i = 0; i < n && !used; i++)
-			used = !x[i].gone && !strcmp(x[i].chain, chains[c]);
+			used = !x[i].gone && x[i].tagged && x[i].tag.kind == TAG_NAT &&
+			       !strncmp(x[i].chain, chains[c], len) && x[i].chain[len] == '_';
 		if (!used && rs_has_chain(chains[c])) {
 			struct sbuf b = {0};
 			char *t;
 
+			rs_drop_buckets(chains[c]);
 			sb_add(&b, "%s delete chain inet %s %s", nft_cmd(), RS_TABLE, chains[c]);
 			t = sb_take(&b);
 			rs_del_chain(chains[c], t);
@@ -374,7 +377,16 @@ static int cmd_list(struct words *w)
 		out_str("rule", "%s", x[i].comment);
 		out_str("type", NULL, x[i].tag.aux < ARRAY_SIZE(type_words) ? type_words[x[i].tag.aux]
 									     : "?");
-		out_str("chain", NULL, x[i].chain);
+		{
+			/* The chain the rule works in, not the bucket that holds it. */
+			char parent[64];
+
+			snprintf(parent, sizeof(parent), "%s", x[i].chain);
+			if (strrchr(parent, '_') && strspn(strrchr(parent, '_') + 1, "0123456789") ==
+							 strlen(strrchr(parent, '_') + 1))
+				*strrchr(parent, '_') = 0;
+			out_str("chain", NULL, parent);
+		}
 		out_arr_open("families");
 		if (v4)
 			out_str("family", NULL, "ipv4");

@@ -18,10 +18,13 @@
 #include "nl.h"
 #include "sbuf.h"
 
-/* A batch page holds one message of up to 64 KB of set elements (the
- * netlink nest limit) plus what is already on the page. */
-#define BATCH_PAGE (64 * 1024)
-#define BATCH_OVERRUN (96 * 1024)
+/*
+ * A set element message grows to 64 KB (the netlink nest limit) plus its
+ * header. libnftnl moves a message that overflows a page to a fresh page,
+ * so a page must hold the largest message whole, or it is silently lost.
+ */
+#define BATCH_PAGE (128 * 1024)
+#define BATCH_OVERRUN (128 * 1024)
 
 static struct nl nfnl;
 
@@ -241,6 +244,93 @@ int nft_dump_sets(int family, const char *table,
 	if (rc == -ENOENT)
 		return 0;
 	return rc < 0 ? err_sys(rc, "cannot read nftables sets") : 0;
+}
+
+int nft_set_exists(int family, const char *table, const char *name, bool *exists)
+{
+	char buf[512];
+	struct nl *nl;
+	int rc = nfnl_sock(&nl);
+
+	if (rc < 0)
+		return rc;
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, (uint16_t)family, 0, 0);
+
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, name);
+	rc = nl_query(nl, nlh, NULL, NULL);
+	*exists = rc == 0;
+	if (rc == -ENOENT)
+		return 0;
+	return rc < 0 ? err_sys(rc, "cannot read nftables set %s", name) : 0;
+}
+
+struct elem_get {
+	void *udata;
+	uint32_t *len;
+	bool *found;
+};
+
+static int elem_udata_cb(struct nftnl_set_elem *e, void *data)
+{
+	struct elem_get *g = data;
+	uint32_t n = 0;
+	const void *u = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &n);
+
+	*g->found = true;
+	if (!u)
+		n = 0;
+	if (n > *g->len)
+		n = *g->len;
+	if (n)
+		memcpy(g->udata, u, n);
+	*g->len = n;
+	return 0;
+}
+
+static int elem_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0)
+		nftnl_set_elem_foreach(s, elem_udata_cb, data);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int nft_get_elem(int family, const char *table, const char *set, const void *key,
+		 uint32_t keylen, void *udata, uint32_t *len, bool *found)
+{
+	char buf[1024];
+	struct elem_get g = {udata, len, found};
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nl *nl;
+	int rc = nfnl_sock(&nl);
+
+	*found = false;
+	if (rc < 0 || !s || !e) {
+		nftnl_set_free(s);
+		nftnl_set_elem_free(e);
+		return rc < 0 ? rc : -ENOMEM;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, keylen);
+	nftnl_set_elem_add(s, e);
+	struct nlmsghdr *nlh =
+		nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family, 0, 0);
+
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	rc = nl_query(nl, nlh, elem_get_cb, &g);
+	if (rc == -ENOENT) {
+		*found = false;
+		return 0;
+	}
+	return rc < 0 ? err_sys(rc, "cannot read nftables set %s", set) : 0;
 }
 
 static int elem_cb(const struct nlmsghdr *nlh, void *data)
@@ -618,11 +708,16 @@ void txn_reset(void)
 	memset(&tx, 0, sizeof(tx));
 }
 
+/*
+ * No NLM_F_ACK: a transaction of thousands of rules would queue thousands
+ * of ACKs, more than a socket's receive buffer holds. The kernel reports
+ * every error without being asked, and it handles the whole batch inside
+ * sendmsg(), so what it has to say is waiting when sendmsg() returns.
+ */
 static struct nlmsghdr *hdr(struct nftnl_batch *b, uint16_t type, int family, uint16_t flags,
 			    uint32_t seq)
 {
-	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b), type, (uint16_t)family,
-				     flags | NLM_F_ACK, seq);
+	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b), type, (uint16_t)family, flags, seq);
 }
 
 /* Build every op into the batch; returns the number of messages. */
@@ -704,6 +799,8 @@ static int send_batch(struct nl *nl, struct nftnl_batch *b)
 		int sz = (int)total + 4096;
 
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+		/* A refused transaction reports an error per message: room for them. */
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
 	}
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)iovlen;
@@ -720,15 +817,14 @@ static int ack_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-/* Collect one ACK per message; remember the first error and its extack. */
-static int read_acks(struct nl *nl, uint32_t first, uint32_t last, uint32_t begin_seq,
-		     uint32_t *bad_seq)
+/* Drain what the kernel answered; the first error, its extack and its message. */
+static int read_errors(struct nl *nl, uint32_t begin_seq, uint32_t *bad_seq)
 {
 	static char buf[NL_RECV_SIZE];
-	int pending = (int)(last - first), err = 0;
+	int err = 0;
 	char ext[512] = "";
 
-	while (pending > 0) {
+	for (;;) {
 		ssize_t n = recv(mnl_socket_get_fd(nl->sk), buf, sizeof(buf), MSG_DONTWAIT);
 		const struct nlmsghdr *h = (const void *)buf;
 		int left = (int)n;
@@ -737,34 +833,26 @@ static int read_acks(struct nl *nl, uint32_t first, uint32_t last, uint32_t begi
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break; /* all the kernel had to say was said during sendmsg() */
+				break;
 			return -errno;
 		}
 		for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
 			const char *msg = NULL;
+			size_t off = sizeof(*e);
 
-			if (h->nlmsg_type != NLMSG_ERROR)
+			if (h->nlmsg_type != NLMSG_ERROR || !e->error || err)
 				continue;
-			if (h->nlmsg_seq == begin_seq && e->error) {
-				/* The batch was refused as a whole (generation changed). */
+			/* Refused as a whole (the generation changed): no message is to blame. */
+			if (h->nlmsg_seq == begin_seq)
 				return e->error;
-			}
-			if (h->nlmsg_seq < first || h->nlmsg_seq >= last)
-				continue;
-			pending--;
-			if (e->error && !err) {
-				size_t off = sizeof(*e);
-
-				if (!(h->nlmsg_flags & NLM_F_CAPPED))
-					off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-				if ((h->nlmsg_flags & NLM_F_ACK_TLVS) &&
-				    mnl_nlmsg_size(off) <= h->nlmsg_len)
-					mnl_attr_parse(h, (unsigned int)off, ack_attr_cb, &msg);
-				snprintf(ext, sizeof(ext), "%s", msg ? msg : "");
-				err = e->error;
-				*bad_seq = h->nlmsg_seq;
-			}
+			if (!(h->nlmsg_flags & NLM_F_CAPPED))
+				off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+			if ((h->nlmsg_flags & NLM_F_ACK_TLVS) && mnl_nlmsg_size(off) <= h->nlmsg_len)
+				mnl_attr_parse(h, (unsigned int)off, ack_attr_cb, &msg);
+			snprintf(ext, sizeof(ext), "%s", msg ? msg : "");
+			err = e->error;
+			*bad_seq = h->nlmsg_seq;
 		}
 	}
 	err_set_extack(ext);
@@ -821,7 +909,7 @@ int txn_commit(uint32_t genid)
 {
 	struct nftnl_batch *b;
 	struct nl *nl;
-	uint32_t seq, first, begin_seq, bad = 0;
+	uint32_t seq, begin_seq, bad = 0;
 	struct nlmsghdr *nlh;
 	int rc;
 
@@ -840,7 +928,6 @@ int txn_commit(uint32_t genid)
 	/* Refuse the batch if anyone changed the ruleset since it was read. */
 	mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
 	nftnl_batch_update(b);
-	first = seq;
 	build(b, &seq);
 	nftnl_batch_end(nftnl_batch_buffer(b), seq++);
 	nftnl_batch_update(b);
@@ -848,7 +935,7 @@ int txn_commit(uint32_t genid)
 	err_set_extack(NULL);
 	rc = send_batch(nl, b);
 	if (rc == 0)
-		rc = read_acks(nl, first, seq - 1, begin_seq, &bad);
+		rc = read_errors(nl, begin_seq, &bad);
 	nftnl_batch_free(b);
 	if (rc < 0 && rc != -ERESTART)
 		describe_seq(bad, what, sizeof(what));

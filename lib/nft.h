@@ -41,6 +41,11 @@ int nft_dump_chains(int family, const char *table,
 		    int (*cb)(const struct nftnl_chain *c, void *data), void *data);
 int nft_dump_sets(int family, const char *table,
 		  int (*cb)(const struct nftnl_set *s, void *data), void *data);
+/* Does one set exist? (A single query, not a dump.) */
+int nft_set_exists(int family, const char *table, const char *name, bool *exists);
+/* One element by key: *found, and its userdata copied into udata (up to *len). */
+int nft_get_elem(int family, const char *table, const char *set, const void *key,
+		 uint32_t keylen, void *udata, uint32_t *len, bool *found);
 /* Elements of one set, as libnftnl parses them into s. */
 int nft_dump_elems(int family, const char *table, const char *set, struct nftnl_set **out);
 

@@ -41,19 +41,48 @@ static const struct {
 	{CH_NAT_POSTROUTING, "nat", NF_INET_POST_ROUTING, PRIO_SRCNAT},
 };
 
+#define INDEX_SET "index"
+#define INDEX_KEY_LEN 8
+#define NFT_TYPE_INTEGER 4
+#define UDATA_ELEM_COMMENT 0 /* NFTNL_UDATA_SET_ELEM_COMMENT */
+#define UDATA_PBR_ENTRY 0x70
+#define ENTRY_COMMENT_MAX 96
+
+/*
+ * What the index said about an id, and what it should say after this plan.
+ * Elements are written once, when the plan is complete: deleting an element
+ * added earlier in the same transaction is refused (EBUSY).
+ */
+struct idx_cache {
+	uint64_t id;
+	bool existed; /* in the kernel when read */
+	bool found;   /* present after the plan */
+	bool dirty;   /* changed by the plan */
+	struct rs_entry e;
+	char comment[ENTRY_COMMENT_MAX];
+};
+
 static struct {
-	bool loaded, exists, create_table;
+	bool loaded, exists, create_table, rules_all;
 	uint32_t genid;
 	char **chains;
 	size_t nchains;
-	char **sets;
+	char **chains_loaded; /* chains whose rules are in rules[] */
+	size_t nloaded;
+	char **sets; /* sets known to exist */
 	size_t nsets;
+	char **nosets; /* sets known not to exist */
+	size_t nnosets;
 	struct rs_rule *rules;
 	size_t nrules, cap;
 	char **texts;
 	size_t ntexts;
 	bool final_set;
+	struct idx_cache *idx;
+	size_t nidx;
 } rs;
+
+
 
 static void strv_add(char ***v, size_t *n, const char *s)
 {
@@ -142,13 +171,6 @@ static int chain_cb(const struct nftnl_chain *c, void *data)
 	return 0;
 }
 
-static int set_cb(const struct nftnl_set *s, void *data)
-{
-	(void)data;
-	strv_add(&rs.sets, &rs.nsets, nftnl_set_get_str(s, NFTNL_SET_NAME));
-	return 0;
-}
-
 int rs_load(void)
 {
 	int rc;
@@ -159,13 +181,26 @@ int rs_load(void)
 		return rc;
 	if ((rc = nft_table_exists(NFT_FAMILY, RS_TABLE, &rs.exists)) < 0)
 		return rc;
-	if (rs.exists) {
-		if ((rc = nft_dump_chains(NFT_FAMILY, RS_TABLE, chain_cb, NULL)) < 0 ||
-		    (rc = nft_dump_sets(NFT_FAMILY, RS_TABLE, set_cb, NULL)) < 0 ||
-		    (rc = nft_dump_rules(NFT_FAMILY, RS_TABLE, NULL, rule_cb, NULL)) < 0)
-			return rc;
-	}
+	if (rs.exists && (rc = nft_dump_chains(NFT_FAMILY, RS_TABLE, chain_cb, NULL)) < 0)
+		return rc;
 	rs.loaded = true;
+	return 0;
+}
+
+static bool chain_loaded(const char *chain)
+{
+	return rs.rules_all || strv_has(rs.chains_loaded, rs.nloaded, chain);
+}
+
+int rs_load_chain(const char *chain)
+{
+	int rc;
+
+	if (!rs.exists || chain_loaded(chain) || !rs_has_chain(chain))
+		return 0;
+	if ((rc = nft_dump_rules(NFT_FAMILY, RS_TABLE, chain, rule_cb, NULL)) < 0)
+		return rc;
+	strv_add(&rs.chains_loaded, &rs.nloaded, chain);
 	return 0;
 }
 
@@ -174,8 +209,21 @@ bool rs_exists(void)
 	return rs.exists;
 }
 
+struct rs_rule *rs_known(size_t *n)
+{
+	*n = rs.nrules;
+	return rs.rules;
+}
+
 struct rs_rule *rs_rules(size_t *n)
 {
+	if (!rs.rules_all && rs.exists) {
+		/* Chain by chain, skipping those read already; in the table's chain order. */
+		for (size_t i = 0; i < rs.nchains; i++)
+			if (rs.chains[i] && rs_load_chain(rs.chains[i]) < 0)
+				break;
+		rs.rules_all = true;
+	}
 	*n = rs.nrules;
 	return rs.rules;
 }
@@ -187,7 +235,19 @@ bool rs_has_chain(const char *name)
 
 bool rs_has_set(const char *name)
 {
-	return strv_has(rs.sets, rs.nsets, name);
+	bool exists = false;
+
+	if (strv_has(rs.sets, rs.nsets, name))
+		return true;
+	if (!rs.exists || strv_has(rs.nosets, rs.nnosets, name))
+		return false;
+	if (nft_set_exists(NFT_FAMILY, RS_TABLE, name, &exists) < 0)
+		return false;
+	if (exists)
+		strv_add(&rs.sets, &rs.nsets, name);
+	else
+		strv_add(&rs.nosets, &rs.nnosets, name);
+	return exists;
 }
 
 static void ensure_table(void)
@@ -234,6 +294,7 @@ void rs_ensure_chain(const char *name)
 		text(t);
 		free(t);
 		strv_add(&rs.chains, &rs.nchains, name);
+		strv_add(&rs.chains_loaded, &rs.nloaded, name);
 		return;
 	}
 }
@@ -245,6 +306,7 @@ void rs_add_chain(const char *name, const char *t)
 		return;
 	txn_add_chain(NFT_FAMILY, RS_TABLE, name, NULL, -1, 0);
 	strv_add(&rs.chains, &rs.nchains, name);
+	strv_add(&rs.chains_loaded, &rs.nloaded, name);
 	text(t);
 }
 
@@ -333,6 +395,7 @@ static struct nftnl_set *set_head(const struct nftnl_set *s)
 void rs_add_set(struct nftnl_set *s, const char *t)
 {
 	ensure_table();
+	strv_del(rs.nosets, rs.nnosets, nftnl_set_get_str(s, NFTNL_SET_NAME));
 	strv_add(&rs.sets, &rs.nsets, nftnl_set_get_str(s, NFTNL_SET_NAME));
 	struct nftnl_set *head = set_head(s);
 	static uint32_t set_id;
@@ -369,6 +432,245 @@ void rs_del_elems(struct nftnl_set *s, const char *t)
 {
 	txn_del_elems(s);
 	text(t);
+}
+
+/* ---- the index ---- */
+
+static struct idx_cache *idx_find(uint64_t id)
+{
+	for (size_t i = 0; i < rs.nidx; i++)
+		if (rs.idx[i].id == id)
+			return &rs.idx[i];
+	return NULL;
+}
+
+static int entry_cb(const struct nftnl_udata *attr, void *data)
+{
+	if (nftnl_udata_type(attr) == UDATA_PBR_ENTRY &&
+	    nftnl_udata_len(attr) == sizeof(struct rs_entry))
+		memcpy(data, nftnl_udata_get(attr), sizeof(struct rs_entry));
+	return 0;
+}
+
+int rs_index_get(uint64_t id, struct rs_entry *e, bool *found)
+{
+	struct idx_cache *c = idx_find(id);
+	char ud[256];
+	uint32_t len = sizeof(ud);
+	int rc;
+
+	if (!c) {
+		struct idx_cache n = {.id = id};
+
+		if (rs.exists && rs_has_set(INDEX_SET)) {
+			rc = nft_get_elem(NFT_FAMILY, RS_TABLE, INDEX_SET, &id, INDEX_KEY_LEN, ud, &len,
+					  &n.found);
+			if (rc < 0)
+				return rc;
+			if (n.found)
+				nftnl_udata_parse(ud, len, entry_cb, &n.e);
+			n.existed = n.found;
+		}
+		rs.idx = xrealloc(rs.idx, (rs.nidx + 1) * sizeof(*rs.idx));
+		rs.idx[rs.nidx++] = n;
+		c = &rs.idx[rs.nidx - 1];
+	}
+	*found = c->found;
+	if (c->found)
+		*e = c->e;
+	return 0;
+}
+
+static struct nftnl_set *index_elem(uint64_t id, const void *udata, uint32_t ulen)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+
+	if (!s || !el)
+		abort();
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFT_FAMILY);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, INDEX_SET);
+	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, &id, INDEX_KEY_LEN);
+	if (udata)
+		nftnl_set_elem_set(el, NFTNL_SET_ELEM_USERDATA, udata, ulen);
+	nftnl_set_elem_add(s, el);
+	return s;
+}
+
+static void ensure_index(void)
+{
+	struct nftnl_set *s;
+	struct sbuf b = {0};
+	char *t;
+
+	if (rs_has_set(INDEX_SET))
+		return;
+	s = nftnl_set_alloc();
+	if (!s)
+		abort();
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFT_FAMILY);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, INDEX_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_INTEGER);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, INDEX_KEY_LEN);
+	sb_add(&b, "%s add set inet %s %s '{ typeof meta mark . meta mark; }'  # pbr's index",
+	       nft_cmd(), RS_TABLE, INDEX_SET);
+	t = sb_take(&b);
+	rs_add_set(s, t);
+	free(t);
+}
+
+static void index_del_elem(uint64_t id)
+{
+	struct sbuf b = {0};
+	char *t;
+
+	sb_add(&b, "%s delete element inet %s %s '{ 0x%016llx }'", nft_cmd(), RS_TABLE, INDEX_SET,
+	       (unsigned long long)id);
+	t = sb_take(&b);
+	txn_del_elems(index_elem(id, NULL, 0));
+	text(t);
+	free(t);
+}
+
+void rs_index_put(uint64_t id, const struct rs_entry *e, const char *comment)
+{
+	struct idx_cache *c = idx_find(id);
+
+	ensure_index();
+	if (!c) {
+		rs.idx = xrealloc(rs.idx, (rs.nidx + 1) * sizeof(*rs.idx));
+		c = &rs.idx[rs.nidx++];
+		memset(c, 0, sizeof(*c));
+		c->id = id;
+	}
+	c->found = true;
+	c->dirty = true;
+	c->e = *e;
+	snprintf(c->comment, sizeof(c->comment), "%s", comment);
+}
+
+void rs_index_del(uint64_t id)
+{
+	struct idx_cache *c = idx_find(id);
+
+	if (!c || !c->found)
+		return;
+	c->found = false;
+	c->dirty = true;
+}
+
+/* Write the index changes of the plan: per key one delete and one add at most. */
+static void index_flush(void)
+{
+	for (size_t i = 0; i < rs.nidx; i++) {
+		struct idx_cache *c = &rs.idx[i];
+		struct nftnl_udata_buf *ud;
+		struct sbuf b = {0};
+		char *t;
+
+		if (!c->dirty)
+			continue;
+		c->dirty = false;
+		/* An element's userdata cannot change in place: out with the old one first. */
+		if (c->existed)
+			index_del_elem(c->id);
+		if (!c->found)
+			continue;
+		ud = nftnl_udata_buf_alloc(256);
+		if (!ud)
+			abort();
+		nftnl_udata_put_strz(ud, UDATA_ELEM_COMMENT, c->comment);
+		nftnl_udata_put(ud, UDATA_PBR_ENTRY, sizeof(c->e), &c->e);
+		txn_add_elems(index_elem(c->id, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud)));
+		nftnl_udata_buf_free(ud);
+		sb_add(&b, "%s add element inet %s %s '{ 0x%016llx comment \"%s\" }'", nft_cmd(),
+		       RS_TABLE, INDEX_SET, (unsigned long long)c->id, c->comment);
+		t = sb_take(&b);
+		text(t);
+		free(t);
+	}
+}
+
+/* The number N of a bucket chain "PARENT_N", or 0. */
+static unsigned int bucket_no(const char *chain, const char *parent)
+{
+	size_t plen = strlen(parent);
+	const char *d = chain + plen + 1;
+
+	if (strncmp(chain, parent, plen) || chain[plen] != '_' || !*d ||
+	    strspn(d, "0123456789") != strlen(d))
+		return 0;
+	return (unsigned int)strtoul(d, NULL, 10);
+}
+
+int rs_bucket(const char *parent, char out[32])
+{
+	unsigned int last = 0;
+	struct pbr_tag tag = {.kind = TAG_JUMP};
+	struct nftnl_rule *r;
+	struct sbuf b = {0};
+	char *t;
+	int rc;
+
+	for (size_t i = 0; i < rs.nchains; i++)
+		if (rs.chains[i] && bucket_no(rs.chains[i], parent) > last)
+			last = bucket_no(rs.chains[i], parent);
+	if (last) {
+		size_t used = 0;
+
+		snprintf(out, 32, "%s_%u", parent, last);
+		if ((rc = rs_load_chain(out)) < 0)
+			return rc;
+		for (size_t i = 0; i < rs.nrules; i++)
+			used += !rs.rules[i].gone && !strcmp(rs.rules[i].chain, out);
+		if (used < RS_BUCKET)
+			return 0;
+	}
+	snprintf(out, 32, "%s_%u", parent, last + 1);
+	sb_add(&b, "%s add chain inet %s %s", nft_cmd(), RS_TABLE, out);
+	t = sb_take(&b);
+	rs_add_chain(out, t);
+	free(t);
+	r = nft_rule_new(NFT_FAMILY, RS_TABLE, parent);
+	nx_verdict(r, NFT_JUMP, out);
+	tag.aux = last + 1;
+	sb_add(&b, "%s add rule inet %s %s jump %s comment \"bucket\"", nft_cmd(), RS_TABLE, parent,
+	       out);
+	t = sb_take(&b);
+	rs_add_rule(r, &tag, "bucket", t, false);
+	free(t);
+	return 0;
+}
+
+void rs_drop_buckets(const char *parent)
+{
+	for (size_t i = 0; i < rs.nrules; i++) {
+		struct sbuf b = {0};
+		char *t;
+
+		if (rs.rules[i].gone || strcmp(rs.rules[i].chain, parent))
+			continue;
+		sb_add(&b, "%s delete rule inet %s %s handle %llu", nft_cmd(), RS_TABLE, parent,
+		       (unsigned long long)rs.rules[i].handle);
+		t = sb_take(&b);
+		rs_del_rule(&rs.rules[i], t);
+		free(t);
+	}
+	/* Buckets after the jumps to them: a chain someone jumps to cannot go. */
+	for (size_t i = 0; i < rs.nchains; i++) {
+		const char *c = rs.chains[i];
+		struct sbuf b = {0};
+		char *t;
+
+		if (!c || !bucket_no(c, parent))
+			continue;
+		sb_add(&b, "%s delete chain inet %s %s", nft_cmd(), RS_TABLE, c);
+		t = sb_take(&b);
+		rs_del_chain(c, t);
+		free(t);
+	}
 }
 
 int rs_content_count(void)
@@ -409,10 +711,14 @@ void rs_finish(void)
 {
 	static const struct plan_final f = {final_apply, final_describe, NULL};
 
-	if (!rs.loaded || (!txn_count() && !rs.exists))
+	if (!rs.loaded)
 		return;
-	/* Nothing of pbr's left: the table goes, with all its plumbing. */
-	if (rs_content_count() == 0 && (rs.exists || rs.create_table)) {
+	index_flush();
+	if (!txn_count() && !rs.exists)
+		return;
+	/* Nothing of pbr's left: the table goes, with all its plumbing. Only a
+	 * command that read every rule (a removal) can know that. */
+	if (rs.rules_all && rs_content_count() == 0 && (rs.exists || rs.create_table)) {
 		struct sbuf b = {0};
 		char *t;
 
@@ -443,10 +749,17 @@ void rs_reset(void)
 		free(rs.sets[i]);
 	for (size_t i = 0; i < rs.ntexts; i++)
 		free(rs.texts[i]);
+	for (size_t i = 0; i < rs.nloaded; i++)
+		free(rs.chains_loaded[i]);
+	for (size_t i = 0; i < rs.nnosets; i++)
+		free(rs.nosets[i]);
 	free(rs.chains);
+	free(rs.chains_loaded);
 	free(rs.sets);
+	free(rs.nosets);
 	free(rs.texts);
 	free(rs.rules);
+	free(rs.idx);
 	memset(&rs, 0, sizeof(rs));
 	txn_reset();
 }

@@ -60,12 +60,53 @@ struct rs_rule {
 	char comment[200];
 };
 
-/* Read the table (genid first: the commit is refused if it moved). */
+/*
+ * Read what every command needs: the generation (the commit is refused if
+ * it moved), whether the table exists, its chains. Rules and sets are read
+ * when asked for, so adding the 2001st policy reads no other policy.
+ */
 int rs_load(void);
 bool rs_exists(void);
+/* Every rule of the table (one dump, the first time). */
 struct rs_rule *rs_rules(size_t *n);
+/* The rules read so far, without reading more. */
+struct rs_rule *rs_known(size_t *n);
+/* The rules of one chain only (for the small base chains). */
+int rs_load_chain(const char *chain);
 bool rs_has_chain(const char *name);
+/* One query per name, remembered. */
 bool rs_has_set(const char *name);
+
+/*
+ * The index: set "index" holds one element per policy, keyed by its
+ * identity, whose userdata is the policy's tags. It answers "does this
+ * policy exist, and as what?" without reading the rules, and changes in the
+ * same transaction as them.
+ */
+#define RS_MAX_INST 2
+struct rs_entry {
+	uint32_t kind;
+	uint32_t ninst;
+	char bucket[32]; /* the chain its rules are in */
+	struct pbr_tag inst[RS_MAX_INST];
+};
+int rs_index_get(uint64_t id, struct rs_entry *e, bool *found);
+void rs_index_put(uint64_t id, const struct rs_entry *e, const char *comment);
+void rs_index_del(uint64_t id);
+
+/*
+ * Policies live in bucket chains of at most RS_BUCKET rules ("marks_1",
+ * "marks_2", ...), jumped to in order from their parent chain: the kernel
+ * rebuilds only the bucket that changed, and order (first match wins) holds.
+ * The last bucket is found by name and counted by reading it alone: adding a
+ * policy reads at most RS_BUCKET rules and deletes nothing (a deletion makes
+ * closing the netlink socket wait for an RCU grace period, ~10 ms).
+ */
+#define RS_BUCKET 64
+int rs_bucket(const char *parent, char out[32]);
+/* Remove a parent chain's jumps and its bucket chains (when no policy is
+ * left in them). Needs every rule read. */
+void rs_drop_buckets(const char *parent);
 
 /* Make sure a known chain (and the table) exists. */
 void rs_ensure_chain(const char *name);

@@ -11,7 +11,8 @@ addr r eth0 10.0.0.1/24
 addr r eth1 10.1.0.1/24
 R=$(ns r)
 nftj() { nsx r nft -j list table inet pbr; }
-rules_in() { nftj | jq -c "[.nftables[] | select(.rule.chain==\"$1\") | .rule]"; }
+# Policies live in bucket chains marks_1, marks_2, ... in order.
+rules_in() { nftj | jq -c "[.nftables[] | select(.rule.chain // \"\" | test(\"^$1_[0-9]+\$\")) | .rule]"; }
 ok "table add t id 100" p r table add t id 100
 
 mac=52:54:00:c2:a5:43
@@ -72,6 +73,15 @@ sets_before=$(nftj | jq '[.nftables[] | select(.set)] | length')
 twice "del by the file's name, whatever it holds" r p r mark del table t to @"$f"
 eq "its set is gone (the others stay)" "$((sets_before - 1))" "$(nftj | jq '[.nftables[] | select(.set)] | length')"
 rm -f "$f"
+
+# A large list spans many netlink messages; every prefix must arrive.
+big=$(mktemp)
+for i in $(seq 0 4999); do echo "10.$((i / 128 + 100)).$(((i % 128) * 2)).0/24"; done >"$big"
+twice "to @FILE with 5000 separate prefixes" r p r mark add 0x77 to @"$big"
+eq "the kernel's set holds all 5000 (none lost between messages)" 5000 \
+	"$(nsx r nft list table inet pbr | grep -o '10\.1[0-9][0-9]\.[0-9]*\.0/24' | sort -u | wc -l)"
+ok "mark del of the big one" p r mark del 0x77 to @"$big"
+rm -f "$big"
 
 # list and JSON
 j=$(p r -j mark list)

@@ -56,7 +56,7 @@ eq "one FIB rule: fwmark 0x2 lookup router2 (IPv4 only, as the policy)" "0x2 0xf
 eq "no IPv6 rule for an IPv4 policy" 0 "$(ip -n "$(ns backend)" -6 -j rule | jq '[.[] | select(.table=="router2")] | length')"
 nftj=$(nsx backend nft -j list table inet pbr)
 eq "the policy sets the packet mark and the connection mark" 1 \
-	"$(jq '[.nftables[] | select(.rule.chain=="marks") | .rule.expr[] | select(.mangle.key.ct.key=="mark")] | length' <<<"$nftj")"
+	"$(jq '[.nftables[] | select(.rule.chain // "" | startswith("marks_")) | .rule.expr[] | select(.mangle.key.ct.key=="mark")] | length' <<<"$nftj")"
 eq "restore runs before the policies in prerouting and output" "sticky policies sticky policies" \
 	"$(jq -r '[.nftables[] | select(.rule.chain=="prerouting" or .rule.chain=="output") | .rule.comment] | join(" ")' <<<"$nftj")"
 
