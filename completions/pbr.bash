@@ -80,6 +80,60 @@ _pbr_table() {
 	esac
 }
 
+# Selectors shared by mark and nat.
+_pbr_selector() {
+	case $prev in
+	iif | oif) _pbr_words "$(_pbr_devices)"; return 0 ;;
+	proto) _pbr_words tcp udp icmp icmpv6 sctp udplite gre esp ah; return 0 ;;
+	state) _pbr_words new established related invalid new,established established,related; return 0 ;;
+	from | to)
+		if [[ $cur == @* ]]; then
+			COMPREPLY+=($(compgen -f -P @ -- "${cur#@}"))
+		fi
+		return 0
+		;;
+	sport | dport | mac-source | dscp | table) return 0 ;;
+	esac
+	return 1
+}
+
+_pbr_mark() {
+	local sel="from to not iif oif proto sport dport mac-source state dscp"
+	if ((cword == 1)); then
+		_pbr_words add del flush list show help
+		return
+	fi
+	case ${words[1]} in
+	add | del | delete)
+		[[ $prev == table ]] && { _pbr_words "$(_pbr_tables)"; return; }
+		_pbr_selector && return
+		_pbr_words table sticky $sel
+		;;
+	flush)
+		if ((cword == 2)); then _pbr_words table; else [[ $prev == table ]] && _pbr_words "$(_pbr_tables)"; fi
+		;;
+	esac
+}
+
+_pbr_nat() {
+	local sel="from to not iif oif proto sport dport mac-source state dscp"
+	if ((cword == 1)); then
+		_pbr_words add del flush list show help
+		return
+	fi
+	case ${words[1]} in
+	add | del | delete)
+		if ((cword == 2)); then
+			_pbr_words masquerade snat dnat redirect
+			return
+		fi
+		_pbr_selector && return
+		case $prev in snat | dnat) return ;; esac
+		_pbr_words $sel
+		;;
+	esac
+}
+
 _pbr_sysctl() {
 	local v4="forwarding rp_filter proxy_arp arp_filter arp_ignore arp_announce route_localnet src_valid_mark accept_local send_redirects accept_redirects"
 	local v6="forwarding accept_ra accept_redirects proxy_ndp disable_ipv6"
@@ -121,7 +175,7 @@ _pbr() {
 	COMPREPLY=()
 	_pbr_netns=""
 
-	local objects="table sysctl help version"
+	local objects="table mark nat sysctl help version"
 	local i=1 obj="" pre=()
 	local base=${COMP_WORDS[0]##*/}
 	if [[ $base == pbr-* ]]; then
@@ -185,9 +239,11 @@ _pbr() {
 	local cword=$((COMP_CWORD - i + 1))
 	case $obj in
 	table) _pbr_table ;;
+	mark) _pbr_mark ;;
+	nat) _pbr_nat ;;
 	sysctl) _pbr_sysctl ;;
-	help) ((cword == 1)) && _pbr_words table sysctl ;;
+	help) ((cword == 1)) && _pbr_words table mark nat sysctl ;;
 	esac
 }
 
-complete -F _pbr pbr pbr-table pbr-sysctl
+complete -F _pbr pbr pbr-table pbr-mark pbr-nat pbr-sysctl

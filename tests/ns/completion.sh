@@ -24,7 +24,7 @@ comp() {
 	' _ "$ROOT" "$@"
 }
 
-eq "objects" "help sysctl table version" "$(comp pbr "")"
+eq "objects" "help mark nat sysctl table version" "$(comp pbr "")"
 eq "objects after global options, prefix t" "table" "$(comp pbr -n "$N" -j t)"
 has "global options" "--dry-run" "$(comp pbr --d)"
 has "netns names after -n" "$N" "$(comp pbr -n "")"
@@ -46,7 +46,14 @@ eq "IPv6 keys with -6" "accept_ra= accept_redirects=" "$(comp pbr -6 sysctl set 
 eq "sysctl dev names include all and default" "all default lan0 lo wan0" "$(comp pbr -n "$N" sysctl get dev "")"
 eq "pbr-table works like pbr table" "add del flush help list route rule show" "$(comp pbr-table "")"
 eq "pbr-table route add NAME" "mytable" "$(comp pbr-table route add my)"
-rm -f /etc/iproute2/rt_tables.d/other.conf
+eq "mark commands" "add del flush help list show" "$(comp pbr mark "")"
+eq "mark add words" "dport dscp from iif mac-source not oif proto sport state sticky table to" "$(comp pbr mark add "")"
+has "mark: table names after table" "mytable" "$(comp pbr mark add table "")"
+eq "mark: devices after iif" "lan0 lo wan0" "$(comp pbr -n "$N" mark add table mytable iif "")"
+eq "mark: states" "established established,related" "$(comp pbr mark add table t state est)"
+eq "nat types" "dnat masquerade redirect snat" "$(comp pbr nat add "")"
+eq "nat: devices after oif" "wan0" "$(comp pbr -n "$N" nat add masquerade oif w)"
+eq "pbr-mark works like pbr mark" "add del flush help list show" "$(comp pbr-mark "")"
 
 # zsh: the same function run with a stand-in compadd that prints what it offers.
 zcomp() {
@@ -71,9 +78,12 @@ zcomp() {
 	' _ "$1" "$ROOT" | grep -- "^${1##* }" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 ok "zsh completion parses" zsh -n "$ROOT/completions/_pbr"
-eq "zsh: objects" "help sysctl table version" "$(zcomp "pbr ")"
+eq "zsh: objects" "help mark nat sysctl table version" "$(zcomp "pbr ")"
 eq "zsh: table commands" "add del flush help list route rule show" "$(zcomp "pbr table ")"
 has "zsh: table names" "mytable" "$(zcomp "pbr table rule add ")"
 eq "zsh: devices inside -n NETNS" "lan0 lo wan0" "$(zcomp "pbr -n $N table route add mytable default dev ")"
 eq "zsh: sysctl set keys end in =" "route_localnet= rp_filter=" "$(zcomp "pbr sysctl set dev lan0 r")"
 eq "zsh: pbr-table" "add del" "$(zcomp "pbr-table rule ")"
+eq "zsh: nat types" "dnat masquerade redirect snat" "$(zcomp "pbr nat add ")"
+has "zsh: mark table names" "mytable" "$(zcomp "pbr mark add table ")"
+rm -f /etc/iproute2/rt_tables.d/other.conf
