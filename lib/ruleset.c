@@ -687,11 +687,29 @@ int rs_content_count(void)
 	return n;
 }
 
+/*
+ * Testing aid: PBR_TEST_BEFORE_COMMIT runs a command between pbr's read and
+ * its commit (the first attempt only), to make another tool's change land
+ * there, as it can in real life (a firewall reload during a DHCP hook).
+ */
+static void test_hook(void)
+{
+	static bool ran;
+	const char *cmd = getenv("PBR_TEST_BEFORE_COMMIT");
+
+	if (cmd && *cmd && !ran) {
+		ran = true;
+		if (system(cmd) != 0)
+			fprintf(stderr, "pbr: PBR_TEST_BEFORE_COMMIT failed\n");
+	}
+}
+
 static int final_apply(void *ctx)
 {
 	int rc;
 
 	(void)ctx;
+	test_hook();
 	rc = txn_commit(rs.genid);
 	if (rc == -ERESTART)
 		return rc; /* cmd/pbr.c plans again from a fresh read */

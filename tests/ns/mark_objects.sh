@@ -140,3 +140,24 @@ twice "nat del" r p r nat del dnat 10.0.0.5:8080 iif eth0 proto tcp dport 80
 eq "four left" 4 "$(p r -j nat list | jq length)"
 twice "nat flush" r p r nat flush
 eq "no NAT chain left" 0 "$(nsx r nft -j list table inet pbr | jq '[.nftables[] | select(.chain.type=="nat")] | length')"
+
+# Another tool changes the ruleset between pbr's read and its commit: the
+# commit is refused (generation moved), pbr undoes its FIB rule, reads again
+# and plans again; both changes are there, once each.
+ok "setup: table g" p r table add g id 400
+out=$(PBR_TEST_BEFORE_COMMIT="ip netns exec $R nft add table ip intruder" p r -v mark add table g proto udp dport 4000 2>&1)
+eq "pbr mark add succeeds despite the concurrent change" 0 $?
+ok "the other tool's table is there" nsx r nft list table ip intruder
+eq "the policy is there once" 1 "$(p r -j mark list | jq '[.[] | select(.policy=="table g proto udp dport 4000")] | length')"
+eq "its FIB rule exists once per family" "1 1" "$(ip -n "$R" -j rule | jq '[.[] | select(.table=="g")] | length') $(ip -n "$R" -6 -j rule | jq '[.[] | select(.table=="g")] | length')"
+
+# --dry-run prints nft and ip commands and changes nothing.
+ok "setup: table h (no policy yet, so its FIB rule is new)" p r table add h id 401
+before=$(state r)
+out=$(p r --dry-run mark add table h proto tcp dport 4001)
+has "dry-run prints the nft rule" "add rule inet pbr marks_1 meta l4proto tcp th dport 4001" "$out"
+has "dry-run prints the FIB rule" "rule add from all fwmark" "$out"
+eq "dry-run changed nothing" "$before" "$(state r)"
+out=$(p r --dry-run nat add masquerade oif eth1)
+has "nat dry-run prints the chain and rule" 'add rule inet pbr nat_postrouting_1 oifname "eth1" masquerade' "$out"
+eq "nat dry-run changed nothing" "$before" "$(state r)"
