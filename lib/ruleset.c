@@ -310,8 +310,12 @@ void rs_add_chain(const char *name, const char *t)
 	text(t);
 }
 
-void rs_del_chain(const char *name, const char *t)
+void rs_del_chain(const char *chain, const char *t)
 {
+	char name[64];
+
+	/* chain may be one of the names strv_del() below frees. */
+	snprintf(name, sizeof(name), "%s", chain);
 	txn_del_chain(NFT_FAMILY, RS_TABLE, name);
 	strv_del(rs.chains, rs.nchains, name);
 	for (size_t i = 0; i < rs.nrules; i++)
