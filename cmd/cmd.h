@@ -19,6 +19,8 @@ struct object {
 };
 
 int table_main(int argc, char **argv);
+/* pbr table dhcp, with w after "dhcp" (cmd/table_dhcp.c). */
+int table_dhcp(struct words *w);
 int mark_main(int argc, char **argv);
 int nat_main(int argc, char **argv);
 int sysctl_main(int argc, char **argv);

@@ -32,6 +32,7 @@ void table_usage(void)
 	       "       pbr table list | show [NAME]\n"
 	       "       pbr table route {add|del|replace} NAME ROUTE\n"
 	       "       pbr table rule {add|del} NAME [not] SELECTOR... [pref N]\n"
+	       "       pbr table dhcp [EVENT] [balance] [weight W] [table NAME] [dns]\n"
 	       "\n"
 	       "ROUTE    := {PREFIX|default} [via ADDR] [dev DEV] [src ADDR] [metric N] [onlink]\n"
 	       "          | {PREFIX|default} nexthop via ADDR [dev DEV] [weight W] [nexthop ...]\n"
@@ -676,5 +677,7 @@ int table_main(int argc, char **argv)
 		return cmd_route(&w);
 	if (!strcmp(cmd, "rule"))
 		return cmd_rule(&w);
-	return err_usage("unknown command", cmd, "add, del, flush, list, show, route, rule");
+	if (!strcmp(cmd, "dhcp"))
+		return table_dhcp(&w);
+	return err_usage("unknown command", cmd, "add, del, flush, list, show, route, rule, dhcp");
 }
