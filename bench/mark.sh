@@ -5,29 +5,10 @@
 #   2. one policy with 10,000 destination prefixes (to @FILE) vs nft -f making
 #      the same interval set and rule
 # Runs in a throwaway network and mount namespace; needs hyperfine.
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PBR=${PBR:-$ROOT/pbr}
 RUNS=${RUNS:-30}
-if [ -z "${PBR_BENCH_NS:-}" ]; then
-	export PBR_BENCH_NS=1
-	exec unshare --net --mount --propagation private "$0" "$@"
-fi
-d=$(mktemp -d /tmp/pbr-bench.XXXXXX)
-trap 'rm -rf "$d"' EXIT
-cp -a /etc/iproute2/. "$d/etc"
-mount -t tmpfs pbr-bench /etc/iproute2
-cp -a "$d/etc/." /etc/iproute2/
-mount -t tmpfs pbr-bench-lock /run/lock
-ip link set lo up
+. "$(dirname "$0")/lib/common.sh"
 "$PBR" table add wan2 id 202
 
-median() { jq '.results[0].median * 1000000 | floor' "$1"; }
-hf() {
-	local out=$1
-	shift
-	hyperfine -N --style none --warmup 2 --export-json "$out" "$@" >/dev/null
-}
 # n policies, each its own port
 policies() { for i in $(seq 1 "$1"); do echo "mark add table wan2 proto tcp dport $((10000 + i))"; done; }
 
@@ -78,7 +59,6 @@ m2000=$(median "$d/m2000.json")
 ipt=$(median "$d/ipt.json")
 nftf=$(median "$d/nft.json")
 big=$(median "$d/big.json")
-ratio() { echo "$1 / $2" | bc -l; }
 
 echo "pbr $("$PBR" version | cut -d' ' -f2), $(nft --version), $(iptables --version), kernel $(uname -r)"
 echo

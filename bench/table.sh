@@ -3,21 +3,8 @@
 #   1. one rule add, separate processes, median of 50: pbr table rule add vs ip rule add
 #   2. 1000 rules in one batch: pbr -b vs ip -batch
 # Runs in a throwaway network and mount namespace; needs hyperfine.
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PBR=${PBR:-$ROOT/pbr}
 RUNS=${RUNS:-50}
-if [ -z "${PBR_BENCH_NS:-}" ]; then
-	export PBR_BENCH_NS=1
-	exec unshare --net --mount --propagation private "$0" "$@"
-fi
-d=$(mktemp -d /tmp/pbr-bench.XXXXXX)
-trap 'rm -rf "$d"' EXIT
-cp -a /etc/iproute2/. "$d/etc"
-mount -t tmpfs pbr-bench /etc/iproute2
-cp -a "$d/etc/." /etc/iproute2/
-mount -t tmpfs pbr-bench-lock /run/lock
-ip link set lo up
+. "$(dirname "$0")/lib/common.sh"
 
 restore_rules() {
 	ip rule flush
@@ -25,13 +12,6 @@ restore_rules() {
 	ip rule add from all lookup default pref 32767 2>/dev/null || true
 }
 
-# hyperfine -N execs each command directly (no shell), --prepare undoes the add.
-median() { jq '.results[0].median * 1000000 | floor' "$1"; }
-hf() {
-	local out=$1
-	shift
-	hyperfine -N --style none --warmup 3 --export-json "$out" "$@" >/dev/null
-}
 
 echo "pbr $("$PBR" version | cut -d' ' -f2) vs $(ip -V | sed 's/, libbpf.*//'), kernel $(uname -r)"
 echo

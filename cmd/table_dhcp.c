@@ -10,10 +10,14 @@
  * multipath route over every uplink bound that way. On deconfig and friends
  * all of that goes again for this uplink, and only for it.
  *
- * Nothing is remembered outside the kernel: which uplinks are balanced, and
- * with what weights, is read from main's default route itself, so each hook
- * needs only its own event (seed 002's script rebuilt the default from both
- * tables and piled up a duplicate rule on every renew).
+ * Nothing is remembered outside the kernel, so each hook needs only its own
+ * event (seed 002's script rebuilt the default from both tables and piled up
+ * a duplicate rule on every renew): which uplinks are balanced is read from
+ * main's default route itself; an uplink's weight is the metric of its own
+ * table's default route plus one. That table holds one default, so the
+ * metric decides nothing there, and unlike a nexthop's weight it survives
+ * main's default shrinking to a single uplink (the kernel then keeps no
+ * weight).
  */
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -120,6 +124,28 @@ static int dns_routes(int ifindex, const struct lease *keep, int *changed)
 	return 0;
 }
 
+/* A balanced uplink's weight: from its table's default route (metric + 1). */
+static uint16_t member_weight(int ifindex)
+{
+	struct rules *ru;
+
+	if (state_rules(AF_INET, &ru) < 0)
+		return 1;
+	for (size_t i = 0; i < ru->n; i++) {
+		const struct rule *r = &ru->v[i];
+		struct routes *rt;
+
+		if (r->protocol != PBR_PROTO || r->pref < opt.pref_base ||
+		    r->pref >= opt.pref_base + 100 || state_routes(AF_INET, r->table, &rt) < 0)
+			continue;
+		for (size_t j = 0; j < rt->n; j++)
+			if (rt->v[j].protocol == PBR_PROTO && rt->v[j].dst.len == 0 &&
+			    rt->v[j].nh_n == 1 && rt->v[j].nh[0].ifindex == ifindex)
+				return rt->v[j].metric < 256 ? (uint16_t)(rt->v[j].metric + 1) : 256;
+	}
+	return 1;
+}
+
 static int cmp_nh(const void *a, const void *b)
 {
 	return ((const struct nexthop *)a)->ifindex - ((const struct nexthop *)b)->ifindex;
@@ -147,8 +173,7 @@ static int rebalance(int ifindex, const struct nexthop *nh, int *changed)
 		for (int i = 0; i < cur->nh_n && want.nh_n < RT_MAX_NH; i++)
 			if (cur->nh[i].ifindex != ifindex) {
 				want.nh[want.nh_n] = cur->nh[i];
-				if (!want.nh[want.nh_n].weight)
-					want.nh[want.nh_n].weight = 1;
+				want.nh[want.nh_n].weight = member_weight(cur->nh[i].ifindex);
 				want.nh_n++;
 			}
 	if (nh && want.nh_n < RT_MAX_NH)
@@ -215,6 +240,8 @@ static int up(const struct lease *l, const char *tword, bool balance, uint16_t w
 	def.nh[0].gw = *gw;
 	def.nh[0].ifindex = ifindex;
 	def.nh[0].onlink = onlink;
+	/* The uplink's weight, kept where it decides nothing (see the top of this file). */
+	def.metric = balance ? weight - 1u : 0;
 	if ((rc = state_routes(AF_INET, table, &rs)) < 0)
 		return rc;
 	for (size_t i = 0; i < rs->n && nstale < (int)ARRAY_SIZE(stale); i++)
