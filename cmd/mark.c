@@ -74,13 +74,14 @@ struct policy {
 };
 
 /* [MARK[/MASK]] [table NAME] SELECTOR... [sticky], in any order after MARK. */
-static int parse_policy(struct words *w, struct policy *p, bool need_something)
+static int parse_policy(struct words *w, struct policy *p, bool need_something, bool del)
 {
 	const char *v;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	sel_init(&p->sel);
+	p->sel.path_only = del;
 	v = w_peek(w);
 	if (v && v[0] >= '0' && v[0] <= '9') {
 		if ((rc = parse_mark(v, &p->mark, &p->mask, &p->has_mask)) < 0)
@@ -111,6 +112,10 @@ static int parse_policy(struct words *w, struct policy *p, bool need_something)
 				return w_unknown(w);
 		}
 	}
+	/* Marks are set before routing (iif known) or on the machine's own packets (oif known). */
+	if (p->sel.iif[0] && p->sel.oif[0])
+		return err_usage("no packet has both iif and oif where marks are set:", "oif",
+				 "iif matches arriving packets, oif the machine's own");
 	if (need_something && !p->has_mark && !p->has_table)
 		return err_usage("missing MARK or \"table NAME\" before", w->argc > 2 ? w->argv[2] : "add",
 				 "a policy sets a mark, sends to a table, or both");
@@ -136,8 +141,19 @@ static void policy_words(struct policy *p)
 	if (b.s && b.s[0] == ' ')
 		memmove(b.s, b.s + 1, b.len--);
 	p->words = sb_take(&b);
-	/* The table by number: "table wan2" and "table 202" are one policy. */
-	sb_add(&id, "mark|%s|%u", p->words, p->has_table ? p->table : 0);
+	/*
+	 * The identity: the words with the table as a number ("table wan2" and
+	 * "table 202" are one policy) and the family -4/-6 restricted it to.
+	 */
+	if (p->has_mark && p->has_mask)
+		sb_add(&id, "mark|0x%x/0x%x", p->mark, p->mask);
+	else if (p->has_mark)
+		sb_add(&id, "mark|0x%x", p->mark);
+	else
+		sb_add(&id, "mark|");
+	sb_add(&id, "|%u|", p->has_table ? p->table : 0);
+	sel_words(&p->sel, &id);
+	sb_add(&id, "|%s|%d", p->sticky ? "sticky" : "", opt.family);
 	p->id = hash64(HASH64_INIT, id.s, id.len);
 	sb_free(&id);
 }
@@ -354,6 +370,7 @@ static void ensure_sticky(uint32_t m, uint32_t v)
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_MARK);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+		nft_set_key_order(s, true); /* marks are host order */
 		t = fmt_text("%s add map inet %s %s '{ type mark : verdict; }'", nft_cmd(), RS_TABLE,
 			     map);
 		rs_add_set(s, t);
@@ -441,9 +458,49 @@ static bool any_mark_policy(void)
 }
 
 /*
- * After removals: drop what no remaining policy needs - a mark's fwmark
- * rule (when no policy sets that mark for that table any more), the sticky
- * restore chain of a value, the vmap of a mask, and the jumps.
+ * The (mark, mask, table) triples of the policies this command removed or
+ * changed: only their fwmark rules can have lost their last user. A rule
+ * pbr made for another reason (pbr table rule add T fwmark ...) is not
+ * touched unless it is exactly a released mark's rule.
+ */
+static struct {
+	struct {
+		uint32_t mark, mask, table;
+	} v[128];
+	int n;
+} released;
+
+static void release(const struct pbr_tag *t)
+{
+	if (!t->table)
+		return;
+	for (int i = 0; i < released.n; i++)
+		if (released.v[i].mark == t->mark && released.v[i].mask == t->mask &&
+		    released.v[i].table == t->table)
+			return;
+	if (released.n < (int)ARRAY_SIZE(released.v)) {
+		released.v[released.n].mark = t->mark;
+		released.v[released.n].mask = t->mask;
+		released.v[released.n].table = t->table;
+		released.n++;
+	}
+}
+
+/* Remember the marks of every instance of policy id before it goes. */
+static void release_policy(uint64_t id)
+{
+	size_t n;
+	struct rs_rule *x = rs_rules(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK && x[i].tag.id == id)
+			release(&x[i].tag);
+}
+
+/*
+ * After removals: drop what no remaining policy needs - the fwmark rule of
+ * a released mark, the sticky restore chain of a value, the vmap of a mask,
+ * and the jumps.
  */
 static int tidy(int *changed)
 {
@@ -451,31 +508,23 @@ static int tidy(int *changed)
 	size_t n;
 	struct rs_rule *x;
 
-	for (int f = 0; f < nf; f++) {
-		struct rules *rs;
-		struct rule *gone = NULL;
-		size_t ngone = 0;
+	for (int k = 0; k < released.n; k++) {
+		if (policy_uses(released.v[k].mark, released.v[k].mask, released.v[k].table, false,
+				false))
+			continue;
+		for (int f = 0; f < nf; f++) {
+			struct rule r;
 
-		if ((rc = state_rules(fams[f], &rs)) < 0)
-			return rc;
-		for (size_t i = 0; i < rs->n; i++) {
-			const struct rule *r = &rs->v[i];
-
-			if (r->protocol != PBR_PROTO || !r->has_fwmark || r->src.family ||
-			    r->dst.family || r->iif[0] || r->oif[0] || r->ipproto || r->invert)
-				continue;
-			if (policy_uses(r->fwmark, r->fwmask, r->table, false, false))
-				continue;
-			gone = xrealloc(gone, (ngone + 1) * sizeof(*gone));
-			gone[ngone++] = *r;
+			rule_init(&r, fams[f]);
+			r.table = released.v[k].table;
+			r.has_fwmark = true;
+			r.fwmark = released.v[k].mark;
+			r.fwmask = released.v[k].mask;
+			if ((rc = rule_remove(&r, changed)) < 0)
+				return rc;
 		}
-		for (size_t i = 0; i < ngone; i++)
-			if ((rc = rule_remove(&gone[i], changed)) < 0)
-				break;
-		free(gone);
-		if (rc < 0)
-			return rc;
 	}
+	released.n = 0;
 
 	x = rs_rules(&n);
 	for (size_t i = 0; i < n; i++) {
@@ -558,6 +607,22 @@ static int plan_add(struct policy *p)
 		a.mask = opt.mark_mask;
 		w.tag.flags |= TAG_F_AUTOMARK;
 	}
+	/* An explicit mark already sending packets to another table would split nothing. */
+	if (p->has_mark && p->has_table && mark_used(a.mark, a.mask, p->table))
+		return err_conflict("mark 0x%x/0x%x already sends packets to another table (see "
+				    "ip rule); choose another mark",
+				    a.mark, a.mask);
+	{
+		struct rs_entry cur;
+		bool found;
+
+		/* A policy whose mark moved (PBR_MARK_MASK changed) frees its old one. */
+		if ((rc = rs_index_get(p->id, &cur, &found)) < 0)
+			return rc;
+		for (uint32_t k = 0; found && k < cur.ninst; k++)
+			if (cur.inst[k].mark != a.mark || cur.inst[k].mask != a.mask)
+				release(&cur.inst[k]);
+	}
 	w.id = p->id;
 	w.words = p->words;
 	w.tag.mark = a.mark;
@@ -569,6 +634,8 @@ static int plan_add(struct policy *p)
 	if (p->sticky)
 		ensure_sticky(a.mask, a.mark);
 	if ((rc = inst_ensure(&w, &changed)) < 0)
+		return rc;
+	if (released.n && (rc = tidy(&changed)) < 0)
 		return rc;
 	if (p->has_table) {
 		int fams[2], nf = state_families(p->fams == FAM_V4   ? AF_INET
@@ -596,7 +663,7 @@ static int cmd_addel(struct words *w, bool add)
 	struct policy p;
 	int rc, changed = 0;
 
-	if ((rc = parse_policy(w, &p, true)) < 0)
+	if ((rc = parse_policy(w, &p, true, !add)) < 0)
 		goto out;
 	policy_words(&p);
 	if ((rc = begin_change()) < 0 || (rc = rs_load()) < 0)
@@ -604,6 +671,7 @@ static int cmd_addel(struct words *w, bool add)
 	if (add) {
 		rc = plan_add(&p);
 	} else {
+		release_policy(p.id);
 		inst_remove(TAG_MARK, p.id, &changed);
 		rc = tidy(&changed);
 	}
@@ -635,8 +703,11 @@ static int cmd_flush(struct words *w)
 	for (size_t i = 0; i < n; i++) {
 		x = rs_rules(&n);
 		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK &&
-		    (!has_table || x[i].tag.table == table))
+		    (!has_table || x[i].tag.table == table)) {
+			release_policy(x[i].tag.id);
 			inst_remove(TAG_MARK, x[i].tag.id, &changed);
+			x = rs_rules(&n);
+		}
 	}
 	return tidy(&changed);
 }

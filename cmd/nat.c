@@ -137,13 +137,19 @@ static int parse_nat(struct words *w, struct nat *n)
 			return rc;
 		if ((rc = parse_target(v, n, n->type == NAT_SNAT)) < 0)
 			return rc;
-	} else if (n->type == NAT_REDIRECT && (v = w_peek(w)) && v[0] >= '0' && v[0] <= '9') {
+	} else if (n->type == NAT_REDIRECT) {
 		uint32_t port;
 
-		if ((rc = parse_num("port", v, 1, 65535, &port)) < 0)
-			return rc;
-		n->plo = n->phi = (uint16_t)port;
-		w->i++;
+		/* redirect 3128, redirect :3128, redirect to :3128 (nft's spelling) */
+		if (w_accept(w, "to") && !w_more(w))
+			return err_usage("missing port after", "to", NULL);
+		v = w_peek(w);
+		if (v && (v[0] == ':' || (v[0] >= '0' && v[0] <= '9'))) {
+			if ((rc = parse_num("port", v + (v[0] == ':'), 1, 65535, &port)) < 0)
+				return rc;
+			n->plo = n->phi = (uint16_t)port;
+			w->i++;
+		}
 	}
 	while (w_more(w)) {
 		rc = sel_parse(w, &n->sel);
@@ -205,7 +211,9 @@ static void nat_words(struct nat *n)
 	struct sbuf b = {0}, id = {0};
 
 	sb_add(&b, "%s", type_words[n->type]);
-	if (n->lo.family || n->plo) {
+	if (n->type == NAT_REDIRECT && n->plo) {
+		sb_add(&b, " %u", n->plo); /* the words that make it, to paste back */
+	} else if (n->lo.family || n->plo) {
 		sb_add(&b, " ");
 		target_text(n, &b, false);
 	}

@@ -6,6 +6,7 @@
 #include <libnftnl/common.h>
 #include <libnftnl/gen.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
@@ -74,8 +75,11 @@ int nft_genid(uint32_t *genid)
 		if (n < 0)
 			return err_sys(errno, "cannot read the nftables generation");
 		rc = mnl_cb_run(rbuf, (size_t)n, nlh->nlmsg_seq, nl->portid, gen_cb, genid);
-		if (rc <= MNL_CB_STOP)
+		if (rc <= MNL_CB_STOP) {
+			if (rc < 0 && errno == EPERM)
+				return -EPERM;
 			return rc < 0 ? err_sys(errno, "cannot read the nftables generation") : 0;
+		}
 	}
 }
 
@@ -525,6 +529,22 @@ void nx_redir(struct nftnl_rule *r, uint32_t reg_pmin, uint32_t reg_pmax)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_REDIR_REG_PROTO_MIN, reg_pmin);
 	if (reg_pmax)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_REDIR_REG_PROTO_MAX, reg_pmax);
+}
+
+/* nftables' set userdata (NFTNL_UDATA_SET_KEYBYTEORDER) and byteorder values. */
+#define UDATA_SET_KEYBYTEORDER 0
+#define BYTEORDER_HOST 1
+#define BYTEORDER_BIG 2
+
+void nft_set_key_order(struct nftnl_set *s, bool host)
+{
+	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
+
+	if (!ud)
+		abort();
+	nftnl_udata_put_u32(ud, UDATA_SET_KEYBYTEORDER, host ? BYTEORDER_HOST : BYTEORDER_BIG);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
 }
 
 struct nftnl_rule *nft_rule_new(int family, const char *table, const char *chain)

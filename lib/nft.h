@@ -96,6 +96,10 @@ void txn_reset(void);
 /* After a failed commit: the operation the kernel refused ("add set NAME"). */
 const char *txn_failed_op(void);
 
+/* Tell nft(8) how to print a set's keys: host order (marks, integers) or
+ * network order (addresses, ports). */
+void nft_set_key_order(struct nftnl_set *s, bool host);
+
 /* A new rule for family/table/chain with pbr's userdata blob attached. */
 struct nftnl_rule *nft_rule_new(int family, const char *table, const char *chain);
 

@@ -320,7 +320,7 @@ static const struct {
 	const char *name;
 	uint8_t num;
 } l4protos[] = {
-	{"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"esp", 50},
+	{"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"dccp", 33}, {"gre", 47}, {"esp", 50},
 	{"ah", 51}, {"icmpv6", 58}, {"sctp", 132}, {"udplite", 136},
 };
 
@@ -340,7 +340,7 @@ int parse_l4proto(const char *s, uint8_t *proto)
 	}
 	if (parse_u32(s, &v) < 0 || v > 255)
 		return err_usage("unknown protocol", s,
-				 "tcp, udp, icmp, icmpv6, sctp, udplite, gre, esp, ah or 0-255");
+				 "tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre, esp, ah or 0-255");
 	*proto = (uint8_t)v;
 	return 0;
 }

@@ -138,7 +138,7 @@ int read_prefix_file(const char *path, struct prefix_list *l)
 	return 0;
 }
 
-static int parse_list(const char *word, struct prefix_list *l)
+static int parse_list(const char *word, struct prefix_list *l, bool path_only)
 {
 	const char *p = word;
 
@@ -148,9 +148,16 @@ static int parse_list(const char *word, struct prefix_list *l)
 		if (!word[1])
 			return err_usage("missing file name after @ in", word, NULL);
 		/* The file's path is the policy's identity; its lines are the set's contents. */
-		if (!realpath(word + 1, abs))
-			return err_usage("cannot read prefix file", word + 1, "%s", strerror(errno));
+		if (!realpath(word + 1, abs)) {
+			/* Deleting a policy whose file is gone: its path still names it. */
+			if (!path_only || word[1] != '/' || strlen(word + 1) >= sizeof(abs))
+				return err_usage("cannot read prefix file", word + 1, "%s",
+						 strerror(errno));
+			snprintf(abs, sizeof(abs), "%s", word + 1);
+		}
 		l->file = xstrdup(abs);
+		if (path_only)
+			return 0;
 		if (read_prefix_file(abs, l) < 0)
 			return -EINVAL;
 		if (!l->n)
@@ -234,6 +241,24 @@ int sel_parse(struct words *w, struct selectors *s)
 
 	if (!kw)
 		return 0;
+	if (!strcmp(kw, "not") || !strcmp(kw, "from") || !strcmp(kw, "to") || !strcmp(kw, "sport") ||
+	    !strcmp(kw, "dport") || !strcmp(kw, "iif") || !strcmp(kw, "oif") ||
+	    !strcmp(kw, "proto") || !strcmp(kw, "mac-source") || !strcmp(kw, "state") ||
+	    !strcmp(kw, "dscp")) {
+		/* Each selector once: a second would silently replace the first. */
+		static const char *const names[] = {"from", "to",	  "sport", "dport",
+						    "iif",  "oif",	  "proto", "mac-source",
+						    "state", "dscp"};
+		const char *k = strcmp(kw, "not") ? kw
+			       : (w->i + 1 < w->argc ? w->argv[w->i + 1] : "");
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(k, names[i])) {
+				if (s->seen & (1u << i))
+					return err_usage("given twice:", k, NULL);
+				s->seen |= 1u << i;
+			}
+	}
 	if (!strcmp(kw, "not")) {
 		const char *next = w->i + 1 < w->argc ? w->argv[w->i + 1] : NULL;
 
@@ -249,9 +274,7 @@ int sel_parse(struct words *w, struct selectors *s)
 		struct prefix_list *l = kw[0] == 'f' ? &s->from : &s->to;
 
 		w->i++;
-		if (l->n || l->file)
-			return err_usage("given twice:", kw, NULL);
-		if ((rc = w_value(w, kw, &v)) < 0 || (rc = parse_list(v, l)) < 0)
+		if ((rc = w_value(w, kw, &v)) < 0 || (rc = parse_list(v, l, s->path_only)) < 0)
 			return rc;
 		l->negate = negate;
 	} else if (!strcmp(kw, "sport") || !strcmp(kw, "dport")) {
@@ -579,15 +602,6 @@ static int list_ivals(const struct selectors *s, enum sel_list which, int family
 	return merge(v, n, *len);
 }
 
-static int sel_prefix_count(const struct prefix_list *l, int family)
-{
-	int n = 0;
-
-	for (int i = 0; i < l->n; i++)
-		n += l->v[i].family == family;
-	return n;
-}
-
 /* nftables datatypes (src/datatype.h), so nft(8) prints the elements readably. */
 #define NFT_TYPE_INET_SERVICE 13
 
@@ -612,6 +626,7 @@ struct nftnl_set *sel_set_build(const struct selectors *s, enum sel_list which, 
 				  which >= SEL_SPORT	 ? NFT_TYPE_INET_SERVICE
 				  : family == AF_INET ? NFT_TYPE_IPADDR
 						      : NFT_TYPE_IP6ADDR);
+		nft_set_key_order(set, false);
 	}
 	*hash = HASH64_INIT;
 	for (int i = 0; i < n; i++) {
@@ -639,36 +654,80 @@ struct nftnl_set *sel_set_build(const struct selectors *s, enum sel_list which, 
 	return set;
 }
 
+/* One merged interval as nft reads it: a prefix when it is one, else a range. */
+static void ival_text(const struct ival *v, int len, int family, struct sbuf *b)
+{
+	uint8_t last[16];
+	char lo[IPADDR_STRLEN], hi[IPADDR_STRLEN];
+	int bits = len * 8, plen;
+
+	if (len == 2) {
+		uint16_t a, z;
+
+		memcpy(&a, v->lo, 2);
+		memcpy(&z, v->hi, 2);
+		a = ntohs(a);
+		z = v->open ? 65535 : (uint16_t)(ntohs(z) - 1);
+		if (a == z)
+			sb_add(b, "%u", a);
+		else
+			sb_add(b, "%u-%u", a, z);
+		return;
+	}
+	/* hi - 1, the last address inside */
+	memcpy(last, v->hi, (size_t)len);
+	if (v->open)
+		memset(last, 0xff, (size_t)len);
+	else
+		for (int i = len - 1; i >= 0 && last[i]-- == 0; i--)
+			;
+	/* A prefix: lo and last differ only in their low host bits. */
+	for (plen = 0; plen < bits; plen++) {
+		int byte = plen / 8, bit = 7 - plen % 8;
+
+		if (((v->lo[byte] >> bit) & 1) != ((last[byte] >> bit) & 1))
+			break;
+	}
+	bool prefix = true;
+
+	for (int k = plen; k < bits && prefix; k++) {
+		int byte = k / 8, bit = 7 - k % 8;
+
+		prefix = !((v->lo[byte] >> bit) & 1) && ((last[byte] >> bit) & 1);
+	}
+	inet_ntop(family, v->lo, lo, sizeof(lo));
+	if (prefix) {
+		if (plen == bits)
+			sb_add(b, "%s", lo);
+		else
+			sb_add(b, "%s/%d", lo, plen);
+	} else {
+		inet_ntop(family, last, hi, sizeof(hi));
+		sb_add(b, "%s-%s", lo, hi);
+	}
+}
+
 void sel_set_text(const struct selectors *s, enum sel_list which, int family, const char *nft,
 		  const char *name, struct sbuf *b)
 {
-	const struct prefix_list *pl = which == SEL_FROM ? &s->from : &s->to;
-	const struct port_list *ports = which == SEL_SPORT ? &s->sport : &s->dport;
-	char a[IPADDR_STRLEN];
-	int shown = 0;
+	struct ival *v;
+	int len, n = list_ivals(s, which, family, &v, &len);
 
 	sb_add(b, "%s add set inet pbr %s '{ type %s; flags interval; }'\n", nft, name,
 	       which >= SEL_SPORT ? "inet_service" : family == AF_INET ? "ipv4_addr" : "ipv6_addr");
 	sb_add(b, "%s add element inet pbr %s '{ ", nft, name);
-	if (which >= SEL_SPORT) {
-		for (int i = 0; i < ports->n; i++) {
-			sb_add(b, "%s%u", i ? ", " : "", ports->r[i].lo);
-			if (ports->r[i].hi != ports->r[i].lo)
-				sb_add(b, "-%u", ports->r[i].hi);
+	/* The merged intervals the kernel gets; a set from a file can hold thousands. */
+	for (int i = 0; i < n; i++) {
+		if (i == 8 && n > 10) {
+			sb_add(b, ", ... %d more", n - i);
+			break;
 		}
-	} else {
-		for (int i = 0; i < pl->n; i++) {
-			if (pl->v[i].family != family)
-				continue;
-			/* A set from a file can hold thousands; show a few and the count. */
-			if (shown == 8) {
-				sb_add(b, ", ... %d more", sel_prefix_count(pl, family) - shown);
-				break;
-			}
-			sb_add(b, "%s%s", shown++ ? ", " : "", ipaddr_str(&pl->v[i], a, sizeof(a)));
-		}
+		if (i)
+			sb_add(b, ", ");
+		ival_text(&v[i], len, family, b);
 	}
 	sb_add(b, " }'");
+	free(v);
 }
 
 /* ---- expressions ---- */

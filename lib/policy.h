@@ -52,6 +52,9 @@ struct selectors {
 	struct port_list sport, dport;
 	uint8_t states; /* NF_CT_STATE_* bits */
 	int dscp;	/* -1: none */
+	/* Set by the caller: "del" names a @FILE by its path, without reading it. */
+	bool path_only;
+	uint32_t seen; /* selectors given, to refuse one given twice */
 };
 
 void sel_init(struct selectors *s);

@@ -177,7 +177,12 @@ int rs_load(void)
 
 	if (rs.loaded)
 		return 0;
-	if ((rc = nft_genid(&rs.genid)) < 0)
+	/* Reading nftables needs the capability too (nfnetlink checks it for every message). */
+	if ((rc = nft_genid(&rs.genid)) == -EPERM) {
+		err_conflict("needs CAP_NET_ADMIN (run as root) to read nftables");
+		return -EPERM;
+	}
+	if (rc < 0)
 		return rc;
 	if ((rc = nft_table_exists(NFT_FAMILY, RS_TABLE, &rs.exists)) < 0)
 		return rc;
@@ -393,6 +398,12 @@ static struct nftnl_set *set_head(const struct nftnl_set *s)
 	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++)
 		if (nftnl_set_is_set(s, attrs[i]))
 			nftnl_set_set_u32(h, attrs[i], nftnl_set_get_u32(s, attrs[i]));
+	if (nftnl_set_is_set(s, NFTNL_SET_USERDATA)) {
+		uint32_t len = 0;
+		const void *u = nftnl_set_get_data(s, NFTNL_SET_USERDATA, &len);
+
+		nftnl_set_set_data(h, NFTNL_SET_USERDATA, u, len);
+	}
 	return h;
 }
 
@@ -518,7 +529,8 @@ static void ensure_index(void)
 	nftnl_set_set_str(s, NFTNL_SET_NAME, INDEX_SET);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_INTEGER);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, INDEX_KEY_LEN);
-	sb_add(&b, "%s add set inet %s %s '{ typeof meta mark . meta mark; }'  # pbr's index",
+	nft_set_key_order(s, true);
+	sb_add(&b, "%s add set inet %s %s '{ type integer; }'  # pbr's index of its policies",
 	       nft_cmd(), RS_TABLE, INDEX_SET);
 	t = sb_take(&b);
 	rs_add_set(s, t);

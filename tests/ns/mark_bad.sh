@@ -38,6 +38,11 @@ bad "not before proto" r proto p r mark add table t not proto tcp
 bad "from given twice" r from p r mark add table t from 10.0.0.0/8 from 10.1.0.0/16
 bad "unknown keyword" r lookup p r mark add table t lookup t
 bad "table twice" r table p r mark add table t table t proto tcp dport 1
+bad "dport twice" r dport p r mark add table t proto tcp dport 1 dport 2
+bad "not sport twice" r sport p r mark add table t proto tcp sport 1 not sport 2
+bad "iif twice" r iif p r mark add table t iif eth0 iif eth0
+bad "iif with oif" r oif p r mark add table t iif eth0 oif eth0
+bad "nat: redirect to without a port" r to p r nat add redirect to
 bad "missing value" r dport p r mark add table t proto tcp dport
 bad "unknown mark command" r change p r mark change table t
 bad "flush with junk" r extra p r mark flush extra

@@ -161,3 +161,54 @@ eq "dry-run changed nothing" "$before" "$(state r)"
 out=$(p r --dry-run nat add masquerade oif eth1)
 has "nat dry-run prints the chain and rule" 'add rule inet pbr nat_postrouting_1 oifname "eth1" masquerade' "$out"
 eq "nat dry-run changed nothing" "$before" "$(state r)"
+
+# ---- found in review ----
+ok "setup: table rv" p r table add rv id 410
+ok "a rule made with pbr table rule, with a fwmark" p r table rule add rv fwmark 0x1000000/0x7f000000
+ok "and one for suppress_prefixlength" p r table rule add main fwmark 0x5 suppress_prefixlength 0
+ok "an unrelated policy comes and goes" p r mark add 0x9 table rv proto tcp dport 9
+ok "its del" p r mark del 0x9 table rv proto tcp dport 9
+eq "mark del left pbr table's own fwmark rules alone" "2" \
+	"$(ip -n "$R" -j rule | jq '[.[] | select(.fwmark=="0x1000000" or .fwmark=="0x5")] | length')"
+ok "mark flush of nothing" p r mark flush table rv
+eq "and so did a flush" "2" "$(ip -n "$R" -j rule | jq '[.[] | select(.fwmark=="0x1000000" or .fwmark=="0x5")] | length')"
+
+twice "table by name" r p r mark add 0xa table rv proto tcp dport 10
+twice "the same table by number is the same policy" r p r mark add 0xa table 410 proto tcp dport 10
+eq "one policy" 1 "$(p r -j mark list | jq '[.[] | select(.mark=="0x0000000a")] | length')"
+ok "del by number removes what was added by name" p r mark del 0xa table 410 proto tcp dport 10
+eq "gone" 0 "$(p r -j mark list | jq '[.[] | select(.mark=="0x0000000a")] | length')"
+
+ok "-4 policy" p r -4 mark add 0xb proto tcp dport 11
+ok "-6 policy with the same words" p r -6 mark add 0xb proto tcp dport 11
+eq "-4 and -6 make two policies" 2 "$(p r -j mark list | jq '[.[] | select(.mark=="0x0000000b")] | length')"
+ok "-4 del removes the IPv4 one" p r -4 mark del 0xb proto tcp dport 11
+eq "the IPv6 one stays" '["ipv6"]' "$(p r -j mark list | jq -c '[.[] | select(.mark=="0x0000000b") | .families[]]')"
+
+ok "sticky policy" p r mark add 0x2 table rv proto tcp dport 80 sticky
+has "nft lists the sticky map's key as the mark (host order)" "0x00000002 : jump sticky_ffffffff_00000002" \
+	"$(nsx r nft list map inet pbr sticky_ffffffff)"
+ok "proto dccp by name" p r mark add 0xc proto dccp dport 5004
+ok "redirect, as nft writes it" p r nat add redirect to :3129 proto tcp dport 8081
+eq "nat list prints words that paste back" "redirect 3129 proto tcp dport 8081" "$(p r -j nat list | jq -r '.[0].rule')"
+ok "pasting them back deletes it" p r nat del $(p r -j nat list | jq -r '.[0].rule')
+
+f=$(mktemp)
+printf '10.40.0.0/16\n10.40.5.0/24\n10.41.0.0/16\n10.60.0.1\n' >"$f"
+out=$(p r --dry-run mark add table rv to @"$f")
+has "dry-run shows the merged intervals the kernel gets" "{ 10.40.0.0/15, 10.60.0.1 }" "$out"
+ok "policy from a file" p r mark add table rv to @"$f"
+rm -f "$f"
+ok "del after the file is gone (its path names it)" p r mark del table rv to @"$f"
+eq "gone" 0 "$(p r -j mark list | jq --arg f "$f" '[.[] | select(.policy | contains($f))] | length')"
+
+err=$(p r mark add 0x2 table t proto tcp dport 81 2>&1)
+eq "an explicit mark another table uses is refused (exit 1)" 1 $?
+has "naming the mark" "mark 0x2/0xffffffff already sends packets to another table" "$err"
+
+ok "policy with an automatic mark" p r mark add table rv proto udp dport 1234
+old=$(ip -n "$R" -j rule | jq -r '[.[] | select(.table=="rv" and .fwmask=="0x7f000000") | .fwmark] | join(" ")')
+ok "the same policy with another PBR_MARK_MASK" env PBR_MARK_MASK=0x00ff0000 "$PBR" -n "$R" mark add table rv proto udp dport 1234
+eq "the old mark's fwmark rule went with its last user" "" \
+	"$(ip -n "$R" -j rule | jq -r "[.[] | select(.table==\"rv\" and .fwmark==\"$old\")] | length" | sed 's/^0$//')"
+eq "the new one is there" 1 "$(ip -n "$R" -j rule | jq '[.[] | select(.table=="rv" and .fwmask=="0xff0000")] | length')"

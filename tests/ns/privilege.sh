@@ -31,4 +31,13 @@ for who in nocaps nobody; do
 	eq "$who: table list still works" "$(p r -j table list)" "$($who -j table list)"
 	eq "$who: sysctl get still works" "$(p r sysctl get dev v1 rp_filter)" "$($who sysctl get dev v1 rp_filter)"
 	ok "$who: --dry-run needs no privilege" $who --dry-run table rule add t from 10.8.0.0/16
+	err=$($who mark list 2>&1)
+	eq "$who: mark list exits 1 (nftables reads need the capability)" 1 $?
+	eq "$who: and says so" "pbr mark: needs CAP_NET_ADMIN (run as root) to read nftables" "$err"
+	for cmd in "mark add table t proto tcp dport 25" "nat add masquerade oif v1" "mark flush"; do
+		before=$(state r)
+		err=$($who $cmd 2>&1)
+		eq "$who: $cmd exits 1" "1 pbr ${cmd%% *}: needs CAP_NET_ADMIN (run as root)" "$? $err"
+		eq "$who: $cmd changed nothing" "$before" "$(state r)"
+	done
 done

@@ -163,9 +163,10 @@ static void test_words(void)
 	check(parse_l4proto("tcp", &proto) == 0 && proto == 6, "proto tcp");
 	check(parse_l4proto("icmpv6", &proto) == 0 && proto == 58, "proto icmpv6");
 	check(parse_l4proto("47", &proto) == 0 && proto == 47, "proto by number");
+	check(parse_l4proto("dccp", &proto) == 0 && proto == 33, "proto dccp by name");
 	check_err(parse_l4proto("tcpp", &proto),
-		  "unknown protocol \"tcpp\" (tcp, udp, icmp, icmpv6, sctp, udplite, gre, esp, ah or "
-		  "0-255)",
+		  "unknown protocol \"tcpp\" (tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre, esp, ah "
+		  "or 0-255)",
 		  "proto typo");
 	check(parse_mac("52:54:00:c2:a5:43", mac) == 0 && mac[0] == 0x52 && mac[5] == 0x43,
 	      "mac (seed 004's)");
