@@ -29,10 +29,21 @@ _pbr_table() {
 	local cmd=${words[1]:-} sub=${words[2]:-}
 	local n=${#words[@]}
 	if ((cword == 1)); then
-		_pbr_words add del flush list show route rule help
+		_pbr_words add del flush list show route rule dhcp help
 		return
 	fi
 	case $cmd in
+	dhcp)
+		case $prev in
+		table) _pbr_words "$(_pbr_tables)" ;;
+		weight) ;;
+		*)
+			local w="balance weight table dns"
+			((cword == 2)) && w="$w bound renew rebind reboot deconfig leasefail nak expire release stop"
+			_pbr_words $w
+			;;
+		esac
+		;;
 	del | delete | flush | show)
 		((cword == 2)) && _pbr_words "$(_pbr_tables)"
 		;;
