@@ -20,8 +20,10 @@ struct object {
 
 int table_main(int argc, char **argv);
 int sysctl_main(int argc, char **argv);
+int relay_main(int argc, char **argv);
 void table_usage(void);
 void sysctl_usage(void);
+void relay_usage(void);
 
 /*
  * Called by a command once its words are checked and before it reads the

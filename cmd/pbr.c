@@ -38,6 +38,7 @@ static const struct object objects[] = {
 	 table_usage},
 	{"sysctl", sysctl_main, "the kernel settings that make or break policy routing",
 	 sysctl_usage},
+	{"relay", relay_main, "DHCPv4 relay agent (the one daemon)", relay_usage},
 	{"help", help_main, "this help, or an object's", NULL},
 	{"version", version_main, "print the version", NULL},
 };

@@ -36,5 +36,8 @@ int nl_talk_many(struct nl *nl, struct nlmsghdr **msgs, int n, int *errs);
 /* Dump: cb runs for each message. -EINTR if the kernel reports the dump
  * was interrupted by a change (callers restart it). */
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+/* One request that is answered with data (RTM_GETROUTE for one address):
+ * cb runs for each answer, then the ACK ends it. */
+int nl_query(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
 #endif
