@@ -31,11 +31,13 @@ echo "$1 ${ip:-} ${serverid:-}" >>"$f"
 EOF
 chmod 755 "$TMPD/udhcpc.script"
 
-# dnsmasq_start NS IFACE RANGE...: a DHCP server (no DNS) logging what it got.
+# dnsmasq_start NS IFACE RANGE|--OPTION...: a DHCP server (no DNS) logging what it got.
 dnsmasq_start() {
 	local n=$1 dev=$2 r args=()
 	shift 2
-	for r; do args+=("--dhcp-range=$r"); done
+	for r; do
+		if [[ $r == --* ]]; then args+=("$r"); else args+=("--dhcp-range=$r"); fi
+	done
 	nsx "$n" dnsmasq -k --conf-file=/dev/null --port=0 --interface="$dev" \
 		--bind-interfaces --dhcp-leasefile="$TMPD/leases-$n" \
 		--pid-file="$TMPD/dnsmasq-$n.pid" --log-dhcp --log-facility=- \
@@ -132,5 +134,9 @@ capture() {
 	done
 	return 1
 }
-# pcap NAME: the capture so far as text.
-pcap() { tcpdump -nr "$TMPD/$1.pcap" 2>/dev/null; }
+# pcap NAME [TCPDUMP-ARGS]: the capture so far as text.
+pcap() {
+	local n=$1
+	shift
+	tcpdump -nr "$TMPD/$n.pcap" "$@" 2>/dev/null
+}
