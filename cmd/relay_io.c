@@ -288,8 +288,9 @@ static struct rif *reply_agent(struct relay *r, struct slot *s, size_t len, stru
 	n = dhcp_agent_collect(payload(s), m, buf, sizeof(buf));
 	rc = dhcp_agent_split(buf, n, r->remote_id, r->remote_len, r->remote_len > 0, &keep,
 			      &circuit, &clen);
-	if (rc == -ENOENT && r->policy == AGENT_FORWARD)
-		return out; /* a trusted switch's option, passed through */
+	/* Not ours: only a trusted port's option, forwarded as it was, may come back. */
+	if (rc == -ENOENT && r->policy == AGENT_FORWARD && out && out->trusted)
+		return out;
 	if (rc < 0)
 		goto bad;
 	f = relay_if_by_name(r, (const char *)circuit, clen);
