@@ -4,7 +4,16 @@
 
 TMPD=$(mktemp -d /tmp/pbr-relay.XXXXXX)
 chmod 755 "$TMPD" # the relay runs as nobody; it only needs to read nothing here
-trap 'cleanup; rm -rf "$TMPD"' EXIT
+# Relays get SIGTERM first (a clean exit, no "Killed" noise), then lib.sh's cleanup.
+relays_stop() {
+	local f
+	for f in "$TMPD"/relay-*.pid; do
+		[ -e "$f" ] || continue
+		kill "$(cat "$f")" 2>/dev/null
+		wait "$(cat "$f")" 2>/dev/null
+	done
+}
+trap 'relays_stop; cleanup; rm -rf "$TMPD"' EXIT
 
 # The udhcpc event script: configures the lease like a real client and
 # appends "EVENT IP" to $TMPD/lease-$NS-$IFACE.
