@@ -229,6 +229,8 @@ int dhcp_set_agent(uint8_t *p, size_t len, size_t cap, struct dhcp_msg *m, bool 
 {
 	size_t r, w, kept = 0, need;
 
+	if (cap < len)
+		cap = len;
 	/* First measure, so a message that would not fit stays untouched. */
 	for (r = DHCP_OPTIONS_OFF; r < m->end;) {
 		size_t olen;
