@@ -47,15 +47,18 @@
 #define THIS_NET_MASK 0xff000000u /* 0.0.0.0/8: "this network" (RFC 1122) */
 #define MULTICAST_NET 0xe0000000u /* 224.0.0.0/4, and above it 240.0.0.0/4 */
 
+/* Control messages are read as struct cmsghdr: keep their buffers aligned. */
+#define CMSG_ALIGNED __attribute__((aligned(__alignof__(struct cmsghdr))))
+
 struct slot {
 	uint8_t raw[IP_UDP_HDR_LEN + RX_MAX + AGENT_ROOM];
 	struct sockaddr_in from;
-	char cmsg[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	char cmsg[CMSG_SPACE(sizeof(struct in_pktinfo))] CMSG_ALIGNED;
 	struct iovec iov;
 	/* a reply's way out */
 	struct sockaddr_in to;
 	struct sockaddr_ll ll;
-	char ocmsg[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	char ocmsg[CMSG_SPACE(sizeof(struct in_pktinfo))] CMSG_ALIGNED;
 	struct iovec oiov;
 };
 

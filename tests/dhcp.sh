@@ -12,6 +12,13 @@ relays_stop() {
 		kill "$(cat "$f")" 2>/dev/null
 		wait "$(cat "$f")" 2>/dev/null
 	done
+	# Under PBR=./pbr-san a sanitizer report in a relay's log is a failure.
+	for f in "$TMPD"/relay-*.log; do
+		[ -e "$f" ] || continue
+		if grep -qE "runtime error:|ERROR: (Address|Leak|Undefined)Sanitizer" "$f"; then
+			fail "sanitizer report from the relay ($(basename "$f"))" "$(head -30 "$f")"
+		fi
+	done
 }
 trap 'relays_stop; cleanup; rm -rf "$TMPD"' EXIT
 
