@@ -86,6 +86,10 @@ fuzz: $(FUZZERS)
 check: all test-deps $(BUILD)/unit $(BUILD)/unit-dhcp $(FUZZERS)
 	tests/run
 
+# Relay benchmark: pbr relay vs isc-dhcp-relay vs dnsmasq, side by side (root).
+bench: all test-deps
+	bench/relay.sh
+
 demo: all test-deps
 	tests/demo.sh
 

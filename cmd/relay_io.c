@@ -247,6 +247,9 @@ static int request(struct relay *r, struct slot *s, size_t len, struct rif *in,
 	return queued ? 0 : DROP_LOOP;
 }
 
+static void udp_to(struct slot *s, struct rif *out, uint32_t src, uint32_t dst);
+static int frame(struct slot *s, size_t len, struct rif *out, uint32_t src, bool bcast);
+
 /* Which downstream interface a reply is for: giaddr names it (RFC 1542 5.4). */
 static struct rif *reply_iface(struct relay *r, uint32_t gi)
 {
@@ -310,8 +313,6 @@ bad:
 static int reply(struct relay *r, struct slot *s, size_t len, struct rif *in, struct dhcp_msg *m)
 {
 	struct dhcp_hdr *h = (struct dhcp_hdr *)payload(s);
-	struct in_pktinfo *pi;
-	struct cmsghdr *c;
 	struct server *sv;
 	struct rif *out;
 	uint32_t src;
@@ -341,40 +342,63 @@ static int reply(struct relay *r, struct slot *s, size_t len, struct rif *in, st
 	bcast = (ntohs(h->flags) & BOOTP_BROADCAST) || m->type == DHCPNAK;
 	s->oiov.iov_base = payload(s);
 	s->oiov.iov_len = len;
-	if (!bcast && !h->ciaddr && h->yiaddr && h->htype == ARPHRD_ETHER_HTYPE &&
-	    h->hlen == DHCP_ETHER_LEN && out->type == ARPHRD_ETHER) {
-		/*
-		 * RFC 2131 4.1: unicast to chaddr/yiaddr, and the client cannot
-		 * answer ARP yet. Frame it ourselves instead of touching the
-		 * neighbour table.
-		 */
-		ip_udp_header(s->raw, src, h->yiaddr, DHCP_PORT_SERVER, DHCP_PORT_CLIENT,
-			      payload(s), len);
-		memset(&s->ll, 0, sizeof(s->ll));
-		s->ll.sll_family = AF_PACKET;
-		s->ll.sll_protocol = htons(ETH_P_IP);
-		s->ll.sll_ifindex = out->ifindex;
-		s->ll.sll_halen = DHCP_ETHER_LEN;
-		memcpy(s->ll.sll_addr, h->chaddr, DHCP_ETHER_LEN);
-		s->oiov.iov_base = s->raw;
-		s->oiov.iov_len = len + IP_UDP_HDR_LEN;
-		queue(&q_pkt, &s->ll, sizeof(s->ll), &s->oiov, NULL, 0, out, NULL);
-		return 0;
-	}
+	if (bcast || !h->ciaddr)
+		return frame(s, len, out, src, bcast);
+	/* A client in RENEWING/REBINDING has ciaddr and answers ARP (RFC 2131 4.1). */
+	udp_to(s, out, src, h->ciaddr);
+	return 0;
+}
+
+/* Through the UDP socket, out of the interface given, from src. */
+static void udp_to(struct slot *s, struct rif *out, uint32_t src, uint32_t dst)
+{
+	struct in_pktinfo *pi;
+	struct cmsghdr *c;
+
 	memset(&s->to, 0, sizeof(s->to));
 	s->to.sin_family = AF_INET;
 	s->to.sin_port = htons(DHCP_PORT_CLIENT);
-	/* A client in RENEWING/REBINDING has ciaddr and answers ARP (RFC 2131 4.1). */
-	s->to.sin_addr.s_addr = !bcast && h->ciaddr ? h->ciaddr : INADDR_BROADCAST;
+	s->to.sin_addr.s_addr = dst;
 	memset(s->ocmsg, 0, sizeof(s->ocmsg));
 	c = (struct cmsghdr *)s->ocmsg;
 	c->cmsg_level = SOL_IP;
 	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(*pi));
+	c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
 	pi = (struct in_pktinfo *)CMSG_DATA(c);
 	pi->ipi_ifindex = out->ifindex;
 	pi->ipi_spec_dst.s_addr = src;
 	queue(&q_udp, &s->to, sizeof(s->to), &s->oiov, s->ocmsg, sizeof(s->ocmsg), out, NULL);
+}
+
+/*
+ * To a client without an address: broadcast, or unicast to chaddr/yiaddr
+ * (RFC 2131 4.1) since it cannot answer ARP yet. On Ethernet the frame is
+ * built here and sent on the packet socket: no neighbour entry is made or
+ * overwritten, and a broadcast is not looped back into our own stack as the
+ * kernel does for a UDP broadcast. Elsewhere the UDP socket broadcasts.
+ */
+static int frame(struct slot *s, size_t len, struct rif *out, uint32_t src, bool bcast)
+{
+	static const uint8_t all_ones[DHCP_ETHER_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	const struct dhcp_hdr *h = (const struct dhcp_hdr *)payload(s);
+	bool to_chaddr = !bcast && h->yiaddr && h->htype == ARPHRD_ETHER_HTYPE &&
+			 h->hlen == DHCP_ETHER_LEN;
+
+	if (out->type != ARPHRD_ETHER) {
+		udp_to(s, out, src, INADDR_BROADCAST);
+		return 0;
+	}
+	ip_udp_header(s->raw, src, to_chaddr ? h->yiaddr : INADDR_BROADCAST, DHCP_PORT_SERVER,
+		      DHCP_PORT_CLIENT, payload(s), len);
+	memset(&s->ll, 0, sizeof(s->ll));
+	s->ll.sll_family = AF_PACKET;
+	s->ll.sll_protocol = htons(ETH_P_IP);
+	s->ll.sll_ifindex = out->ifindex;
+	s->ll.sll_halen = DHCP_ETHER_LEN;
+	memcpy(s->ll.sll_addr, to_chaddr ? h->chaddr : all_ones, DHCP_ETHER_LEN);
+	s->oiov.iov_base = s->raw;
+	s->oiov.iov_len = len + IP_UDP_HDR_LEN;
+	queue(&q_pkt, &s->ll, sizeof(s->ll), &s->oiov, NULL, 0, out, NULL);
 	return 0;
 }
 
