@@ -34,8 +34,9 @@ int priv_drop(uid_t uid, gid_t gid)
 		return err_sys(errno, "cannot drop supplementary groups");
 	/* Emptying the bounding set needs CAP_SETPCAP, so it comes first. */
 	for (cap_value_t c = 0; CAP_IS_SUPPORTED(c); c++)
-		if (cap_drop_bound(c) < 0)
-			return err_sys(errno, "cannot empty the capability bounding set");
+		if (cap_get_bound(c) > 0 && cap_drop_bound(c) < 0)
+			return err_sys(errno, "cannot empty the capability bounding set "
+					      "(needs CAP_SETPCAP)");
 	/* Without keep-caps the kernel clears permitted and effective on setuid. */
 	if (prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L) < 0)
 		return err_sys(errno, "prctl(PR_SET_KEEPCAPS)");
