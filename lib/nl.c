@@ -192,24 +192,24 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
 	return run(nl, nlh->nlmsg_seq, &ctx);
 }
 
-int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	struct run_ctx ctx = {.cb = cb, .data = data};
-
-	err_set_extack(NULL);
-	nlh->nlmsg_flags |= NLM_F_DUMP;
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	return run(nl, nlh->nlmsg_seq, &ctx);
-}
-
 int nl_query(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	struct run_ctx ctx = {.cb = cb, .data = data};
 
 	err_set_extack(NULL);
 	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return run(nl, nlh->nlmsg_seq, &ctx);
+}
+
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	struct run_ctx ctx = {.cb = cb, .data = data};
+
+	err_set_extack(NULL);
+	nlh->nlmsg_flags |= NLM_F_DUMP;
 	nlh->nlmsg_seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;

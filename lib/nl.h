@@ -33,11 +33,11 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh);
  * ACK; errs[i] gets request i's result (0 or -errno). Returns the first
  * error, with its extended ack kept. */
 int nl_talk_many(struct nl *nl, struct nlmsghdr **msgs, int n, int *errs);
+/* A query answered by messages then an ACK (a GET that is not a dump):
+ * cb runs for each answer. -ENOENT and the like come back as they are. */
+int nl_query(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 /* Dump: cb runs for each message. -EINTR if the kernel reports the dump
  * was interrupted by a change (callers restart it). */
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
-/* One request that is answered with data (RTM_GETROUTE for one address):
- * cb runs for each answer, then the ACK ends it. */
-int nl_query(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
 #endif
