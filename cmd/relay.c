@@ -175,8 +175,9 @@ static int relay_parse(struct relay *r, int argc, char **argv)
 			rc = 0;
 			if (!len || len > REMOTE_ID_MAX)
 				rc = err_usage("invalid remote-id", v, "1-%d characters", REMOTE_ID_MAX);
-			memcpy(r->remote_id, v, len <= REMOTE_ID_MAX ? len : 0);
-			r->remote_len = len <= REMOTE_ID_MAX ? len : 0;
+			else
+				memcpy(r->remote_id, v, len);
+			r->remote_len = rc ? 0 : len;
 		} else if (!strcmp(a, "-p") || !strcmp(a, "-pf")) {
 			rc = 0;
 			r->pidfile = v;

@@ -159,11 +159,10 @@ static void queue(struct outq *q, void *name, socklen_t namelen, struct iovec *i
 }
 
 /* How long a request may become on its way up (RFC 3046 2.1: no room, no option). */
-static size_t grow_cap(const struct relay *r, size_t len)
+static size_t grow_cap(size_t len)
 {
 	size_t cap = len > RELAY_GROW_MAX ? len : RELAY_GROW_MAX;
 
-	(void)r;
 	return cap > RX_MAX + AGENT_ROOM ? RX_MAX + AGENT_ROOM : cap;
 }
 
@@ -217,7 +216,7 @@ static int request(struct relay *r, struct slot *s, size_t len, struct rif *in,
 					    r->remote_len);
 		size_t nl = len;
 
-		if (alen < 0 || dhcp_set_agent(payload(s), len, grow_cap(r, len), m, keep_old,
+		if (alen < 0 || dhcp_set_agent(payload(s), len, grow_cap(len), m, keep_old,
 					       agent, (size_t)alen, &nl) < 0) {
 			in->st.agent_too_big++;
 		} else {
@@ -441,11 +440,10 @@ static void handle(struct relay *r, struct slot *s, struct msghdr *mh, size_t le
 		drop(in, why);
 }
 
-static void flush(struct relay *r, struct outq *q, int fd)
+static void flush(struct outq *q, int fd)
 {
 	int done = 0;
 
-	(void)r;
 	while (done < q->n) {
 		int n = sendmmsg(fd, q->m + done, (unsigned int)(q->n - done), 0);
 
@@ -487,8 +485,8 @@ void relay_io_input(struct relay *r)
 			return;
 		for (int i = 0; i < n; i++)
 			handle(r, &slots[i], &rx[i].msg_hdr, rx[i].msg_len);
-		flush(r, &q_udp, r->udp);
-		flush(r, &q_pkt, r->pkt);
+		flush(&q_udp, r->udp);
+		flush(&q_pkt, r->pkt);
 		if (n < RX_BATCH)
 			return;
 	}

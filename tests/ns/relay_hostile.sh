@@ -109,3 +109,14 @@ ip -n "$(ns c1)" addr flush dev eth0
 udhcpc_start c1 eth0
 has "a good client still gets its lease" "192.168.1." "$(lease_wait c1 eth0 bound)"
 ok "the relay is still the same process" kill -0 "$pid"
+
+# Not hostile, but delivery rules seen from here: a DHCPNAK is broadcast even
+# without the broadcast flag (RFC 2131 4.3.2); a reply with yiaddr and no
+# flag goes to yiaddr at chaddr.
+up --type 6 --xid 0x0a0a0006 --chaddr 02:00:00:00:00:66
+up --type 2 --xid 0x0a0a0002 --chaddr 02:00:00:00:00:67 --yiaddr 192.168.1.99
+sleep 0.3
+has "a NAK without the broadcast flag is broadcast" "192.168.1.1.67 > 255.255.255.255.68" \
+	"$(pcap down -e | grep -A1 -i "ff:ff:ff:ff:ff:ff" | tr '\n' ' ')"
+has "an OFFER without the flag goes to chaddr" "> 02:00:00:00:00:67" "$(pcap down -e)"
+has "...and to yiaddr" "192.168.1.1.67 > 192.168.1.99.68" "$(pcap down)"
