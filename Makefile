@@ -36,6 +36,12 @@ OBJECTS   := table mark nat sysctl
 
 .PHONY: all deps test-deps check unit demo install uninstall clean fuzz bench
 
+# libFuzzer targets (clang): tests/fuzz/NAME.c against the lib/ code it names.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TIME  ?= 600
+FUZZERS    := $(BUILD)/fuzz-dhcp
+
 all: deps $(BIN)
 
 # Installs the build dependencies on a fresh Debian machine when missing.
@@ -63,8 +69,26 @@ $(BUILD)/unit: tests/unit/unit.c $(BUILD)/libpbr.a
 unit: $(BUILD)/unit
 	$(BUILD)/unit
 
-check: all test-deps $(BUILD)/unit
+# The relay's pure packet code: unit tests, no root needed.
+$(BUILD)/unit-dhcp: tests/unit/dhcp.c $(BUILD)/libpbr.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libpbr.a $(PKG_LIBS)
+
+$(BUILD)/fuzz-dhcp: tests/fuzz/dhcp.c lib/dhcp.c lib/dhcp.h | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -D_GNU_SOURCE -Ilib -o $@ tests/fuzz/dhcp.c lib/dhcp.c
+
+# Long fuzzing runs (make check runs each for a few seconds via tests/ns/relay_fuzz.sh).
+fuzz: $(FUZZERS)
+	@d=$$(mktemp -d) && cp tests/fuzz/corpus/dhcp/* $$d/ && \
+	$(BUILD)/fuzz-dhcp -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $$d; \
+	rc=$$?; rm -rf $$d; exit $$rc
+
+check: all test-deps $(BUILD)/unit $(BUILD)/unit-dhcp $(FUZZERS)
 	tests/run
+
+# Relay benchmark: pbr relay vs isc-dhcp-relay vs dnsmasq, side by side (root).
+bench: all test-deps
+	bench/relay.sh
 
 demo: all test-deps
 	scripts/demo.sh

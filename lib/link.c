@@ -61,6 +61,10 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(a));
 		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(a);
+		break;
 	case IFLA_ADDRESS:
 		if (mnl_attr_get_payload_len(a) == 6)
 			memcpy(l->mac, mnl_attr_get_payload(a), 6);

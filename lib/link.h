@@ -18,6 +18,7 @@ struct link {
 	unsigned int flags; /* IFF_* */
 	unsigned short type; /* ARPHRD_* */
 	uint8_t mac[6];
+	unsigned int mtu;
 	bool has_v4conf, has_v6conf;
 	uint32_t v4conf[IPV4_DEVCONF_MAX + 1]; /* indexed by IPV4_DEVCONF_* */
 	int32_t v6conf[DEVCONF_MAX];	      /* indexed by DEVCONF_* */

@@ -1,0 +1,143 @@
+#!/bin/bash
+# DHCP relay benchmark: pbr relay, isc-dhcp-relay (dhcrelay) and dnsmasq's
+# relay, one after the other in the same run, under the same load.
+#
+# A client namespace floods DISCOVERs (broadcast flag, unique xids, a window of
+# outstanding requests); a server namespace answers each relayed one at once
+# (bench/relay_load.c). For each relay, the largest window with zero loss is
+# kept (tried from 256 down); reported: answered/s, p50/p99 latency, and the
+# relay's CPU time (utime+stime from /proc/PID/stat) per request+reply.
+# The relay runs on CPU 1, the load generator and responder on CPU 0.
+#
+#   bench/relay.sh [SECONDS]        (root; default 5 s per run)
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PBR=${PBR:-$ROOT/pbr}
+SECS=${1:-5}
+WINDOWS=${WINDOWS:-"256 64 16 4"}
+RELAYS=${RELAYS:-"pbr dhcrelay dnsmasq"}
+BUILD=${BUILD:-$ROOT/build}
+LOAD=$BUILD/relay_load
+TP=rb$$
+TMP=$(mktemp -d /tmp/pbr-bench.XXXXXX)
+HZ=$(getconf CLK_TCK)
+
+[ "$(id -u)" = 0 ] || { echo "bench/relay.sh: needs root (network namespaces)" >&2; exit 1; }
+mkdir -p "$BUILD"
+cc -O2 -D_GNU_SOURCE -Wall -Wextra -o "$LOAD" "$ROOT/bench/relay_load.c" || exit 1
+[ -x "$PBR" ] || { echo "bench/relay.sh: build pbr first (make)" >&2; exit 1; }
+
+ns() { echo "$TP-$1"; }
+nsx() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
+cleanup() {
+	for n in cl rl sv; do
+		ip netns pids "$(ns $n)" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$(ns $n)" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+for n in cl rl sv; do ip netns add "$(ns $n)"; ip -n "$(ns $n)" link set lo up; done
+ip link add d1 netns "$(ns rl)" type veth peer name eth0 netns "$(ns cl)"
+ip link add u0 netns "$(ns rl)" type veth peer name s0 netns "$(ns sv)"
+ip -n "$(ns rl)" link set d1 up; ip -n "$(ns rl)" link set u0 up
+ip -n "$(ns cl)" link set eth0 up; ip -n "$(ns sv)" link set s0 up
+ip -n "$(ns rl)" addr add 192.168.1.1/24 dev d1
+ip -n "$(ns rl)" addr add 10.0.0.2/24 dev u0
+ip -n "$(ns cl)" addr add 192.168.1.2/24 dev eth0
+ip -n "$(ns sv)" addr add 10.0.0.1/24 dev s0
+ip -n "$(ns sv)" route add 192.168.0.0/16 via 10.0.0.2
+nsx rl sysctl -qw net.ipv4.ip_forward=1
+# veth hands a packet to the receiver's stack in the sender's context: the
+# relay pays for its peers' receive path and they pay for its own. RPS=1
+# steers every receive to the receiver's CPU instead (the relay's interfaces
+# to CPU 1, the load generator's to CPU 0), as real NICs would; on this VM the
+# inter-CPU interrupts cost more than they save, so it is off by default.
+if [ "${RPS:-0}" = 1 ]; then
+	nsx rl sh -c 'echo 2 >/sys/class/net/d1/queues/rx-0/rps_cpus; echo 2 >/sys/class/net/u0/queues/rx-0/rps_cpus'
+	nsx cl sh -c 'echo 1 >/sys/class/net/eth0/queues/rx-0/rps_cpus'
+	nsx sv sh -c 'echo 1 >/sys/class/net/s0/queues/rx-0/rps_cpus'
+fi
+
+nsx sv taskset -c 0 "$LOAD" server 10.0.0.1 >/dev/null 2>&1 &
+
+start_relay() {
+	case $1 in
+	pbr)
+		nsx rl taskset -c 1 "$PBR" relay -f -q -i d1 -u u0 10.0.0.1 >"$TMP/pbr.log" 2>&1 &
+		;;
+	dhcrelay)
+		nsx rl taskset -c 1 dhcrelay -d -q -4 -pf "$TMP/dhcrelay.pid" -id d1 -iu u0 10.0.0.1 \
+			>"$TMP/dhcrelay.log" 2>&1 &
+		;;
+	dnsmasq)
+		nsx rl taskset -c 1 dnsmasq -k --conf-file=/dev/null --port=0 --interface=d1 \
+			--interface=u0 --dhcp-relay=192.168.1.1,10.0.0.1 --pid-file="$TMP/dnsmasq.pid" \
+			--log-facility="$TMP/dnsmasq.log" >/dev/null 2>&1 &
+		;;
+	esac
+	sleep 1
+	case $1 in
+	pbr) "$PBR" -n "$(ns rl)" -j relay show | jq -r .pid ;;
+	*) pgrep -n -x "$1" ;;
+	esac
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Busy ticks of CPU 1 (user nice system irq softirq steal): the relay and the
+# receive work steered to it.
+core_ticks() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
+# measure NAME: the best zero-loss run; prints "rate p50 p99 cpu_us window".
+measure() {
+	local name=$1 pid w line t0 t1 sent ans lost rate p50 p99 best=""
+	pid=$(start_relay "$name")
+	if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "failed to start" >&2
+		echo "0 0 0 0 0 -"
+		return
+	fi
+	nsx cl taskset -c 0 "$LOAD" client eth0 1 16 >/dev/null # warm up (ARP, caches)
+	for w in $WINDOWS; do
+		t0=$(cpu_ticks "$pid")
+		c0=$(core_ticks)
+		line=$(nsx cl taskset -c 0 "$LOAD" client eth0 "$SECS" "$w")
+		t1=$(cpu_ticks "$pid")
+		c1=$(core_ticks)
+		read -r sent ans lost _ rate p50 p99 <<<"$line"
+		echo "  $name window $w: sent $sent answered $ans lost $lost rate $rate/s p50 ${p50}us p99 ${p99}us process $((t1 - t0)) ticks, cpu1 $((c1 - c0)) ticks" >&2
+		if [ "$lost" = 0 ] && [ "$ans" -gt 0 ]; then
+			best="$rate $p50 $p99 $(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) -v hz="$HZ" -v n="$ans" \
+				'BEGIN { printf "%.2f %.2f", t * 1e6 / hz / n, c * 1e6 / hz / n }') $w"
+			break
+		fi
+	done
+	kill "$pid" 2>/dev/null
+	sleep 0.5
+	echo "${best:-0 0 0 0 0 -}"
+}
+
+echo "DHCP relay benchmark: ${SECS}s per run, $(nproc) CPUs, $(uname -r)"
+declare -A R
+for r in pbr dhcrelay dnsmasq; do
+	if [[ " $RELAYS " == *" $r "* ]]; then R[$r]=$(measure "$r"); else R[$r]="0 0 0 0 0 -"; fi
+done
+printf '\n%-10s %12s %9s %9s %16s %16s %7s\n' relay "answered/s" "p50 us" "p99 us" \
+	"CPU us/req(pid)" "CPU us/req(core)" window
+for r in pbr dhcrelay dnsmasq; do
+	read -r rate p50 p99 cpu core w <<<"${R[$r]}"
+	printf '%-10s %12s %9s %9s %16s %16s %7s\n' "$r" "$rate" "$p50" "$p99" "$cpu" "$core" "$w"
+done
+read -r prate _ _ pcpu pcore _ <<<"${R[pbr]}"
+echo
+for r in dhcrelay dnsmasq; do
+	read -r rate _ _ cpu core _ <<<"${R[$r]}"
+	awk -v pr="$prate" -v pc="$pcpu" -v pk="$pcore" -v r="$rate" -v c="$cpu" -v k="$core" \
+		-v n="$r" 'BEGIN {
+		t = 0; a = 0; b = 0
+		if (r > 0) t = pr / r
+		if (c > 0) a = pc / c
+		if (k > 0) b = pk / k
+		printf "pbr vs %-8s throughput %.2fx, CPU per request %.2fx (pid) %.2fx (core)\n", n, t, a, b
+	}'
+done
