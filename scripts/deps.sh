@@ -16,7 +16,8 @@ dnsmasq-base:dnsmasq tftpd-hpa:in.tftpd isc-dhcp-relay:dhcrelay jq:jq socat:soca
 tcpdump:tcpdump mandoc:mandoc groff-base:groff bash-completion:/usr/share/bash-completion/bash_completion
 clang:clang libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 valgrind:valgrind hyperfine:hyperfine util-linux:setpriv procps:pgrep psmisc:killall
-python3:python3 man-db:man zsh:zsh kmod:modprobe"
+python3:python3 man-db:man zsh:zsh kmod:modprobe iputils-ping:ping
+iputils-arping:arping conntrack:conntrack"
 
 present() {
 	case $1 in
