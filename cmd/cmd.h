@@ -24,11 +24,13 @@ int table_dhcp(struct words *w);
 int mark_main(int argc, char **argv);
 int nat_main(int argc, char **argv);
 int sysctl_main(int argc, char **argv);
+int anyip_main(int argc, char **argv);
 int relay_main(int argc, char **argv);
 void table_usage(void);
 void mark_usage(void);
 void nat_usage(void);
 void sysctl_usage(void);
+void anyip_usage(void);
 void relay_usage(void);
 
 /*

@@ -32,6 +32,7 @@
 #include "cmd.h"
 #include "err.h"
 #include "instance.h"
+#include "marking.h"
 #include "names.h"
 #include "nft.h"
 #include "out.h"
@@ -42,8 +43,6 @@
 #include "sbuf.h"
 #include "state.h"
 
-/* nftables' "mark" datatype (src/datatype.h), so nft(8) lists the map readably. */
-#define NFT_TYPE_MARK 19
 
 void mark_usage(void)
 {
@@ -158,77 +157,6 @@ static void policy_words(struct policy *p)
 	sb_free(&id);
 }
 
-/* Scatter the bits of k into the set bits of mask (value number k within mask). */
-static uint32_t deposit(uint32_t k, uint32_t mask)
-{
-	uint32_t v = 0;
-
-	for (uint32_t bit = 1; mask; bit <<= 1) {
-		uint32_t low = mask & -mask;
-
-		if (k & bit)
-			v |= low;
-		mask &= mask - 1;
-	}
-	return v;
-}
-
-/* Is value v under mask m another table's? FIB rules say, any owner's. */
-static bool mark_used(uint32_t v, uint32_t m, uint32_t table)
-{
-	int fams[2], nf = state_families(AF_UNSPEC, fams);
-
-	for (int f = 0; f < nf; f++) {
-		struct rules *rs;
-
-		if (state_rules(fams[f], &rs) < 0)
-			continue;
-		for (size_t i = 0; i < rs->n; i++)
-			if (rs->v[i].has_fwmark && (rs->v[i].fwmask & m) &&
-			    (rs->v[i].fwmark & m & rs->v[i].fwmask) == (v & rs->v[i].fwmask) &&
-			    rs->v[i].table != table)
-				return true;
-	}
-	return false;
-}
-
-/*
- * The table's mark inside pbr's mask: the one it already has, else a value
- * derived from the table id, moved on while another table (or anyone's
- * fwmark rule) uses it.
- */
-static int auto_mark(uint32_t table, uint32_t *out)
-{
-	uint32_t m = opt.mark_mask;
-	int bits = __builtin_popcount(m);
-	uint32_t nvals = bits >= 31 ? 0x7fffffffu : (1u << bits) - 1;
-	int fams[2], nf = state_families(AF_UNSPEC, fams);
-
-	/* The table's fwmark rule pbr made for it carries the mark it has. */
-	for (int f = 0; f < nf; f++) {
-		struct rules *rs;
-		int rc = state_rules(fams[f], &rs);
-
-		if (rc < 0)
-			return rc;
-		for (size_t i = 0; i < rs->n; i++)
-			if (rs->v[i].protocol == PBR_PROTO && rs->v[i].has_fwmark &&
-			    rs->v[i].fwmask == m && rs->v[i].table == table) {
-				*out = rs->v[i].fwmark;
-				return 0;
-			}
-	}
-	for (uint32_t k = 0; k < nvals && k < 65536; k++) {
-		uint32_t v = deposit((table + k) % nvals + 1, m);
-
-		if (!mark_used(v, m, table)) {
-			*out = v;
-			return 0;
-		}
-	}
-	return err_conflict("no free mark inside mask 0x%08x (set PBR_MARK_MASK)", m);
-}
-
 /* ---- the rule's action ---- */
 
 struct action {
@@ -236,70 +164,20 @@ struct action {
 	bool sticky;
 };
 
-/* meta/ct mark set (mark & ~M) | V; a whole-value mark is just V. */
-static void set_mark(struct nftnl_rule *r, bool ct, uint32_t v, uint32_t m, struct sbuf *b)
-{
-	const char *what = ct ? "ct mark" : "meta mark";
-
-	if (m == 0xffffffffu) {
-		nx_imm(r, NFT_REG_1, &v, 4);
-		sb_add(b, " %s set 0x%08x", what, v);
-	} else {
-		uint32_t keep = ~m;
-
-		if (ct)
-			nx_ct(r, NFT_CT_MARK, NFT_REG_1);
-		else
-			nx_meta(r, NFT_META_MARK, NFT_REG_1);
-		nx_bitwise(r, NFT_REG_1, &keep, &v, 4);
-		sb_add(b, " %s set %s and 0x%08x or 0x%08x", what, what, keep, v);
-	}
-	if (ct)
-		nx_ct_set(r, NFT_CT_MARK, NFT_REG_1);
-	else
-		nx_meta_set(r, NFT_META_MARK, NFT_REG_1);
-}
-
 static void mark_action(struct nftnl_rule *r, int family, struct sbuf *b, const void *ctx)
 {
 	const struct action *a = ctx;
 
 	(void)family;
-	set_mark(r, false, a->mark, a->mask, b);
+	mk_set_mark(r, false, a->mark, a->mask, b);
 	/* Stored in the connection here, where it is set, and nowhere else. */
 	if (a->sticky)
-		set_mark(r, true, a->mark, a->mask, b);
+		mk_set_mark(r, true, a->mark, a->mask, b);
 	nx_verdict(r, NF_ACCEPT, NULL);
 	sb_add(b, " accept");
 }
 
 /* ---- plumbing ---- */
-
-static struct rs_rule *find_tag(uint32_t kind, const char *chain, uint32_t mask, uint32_t mark)
-{
-	size_t n;
-	struct rs_rule *x = rs_known(&n);
-
-	for (size_t i = 0; i < n; i++)
-		if (!x[i].gone && x[i].tagged && x[i].tag.kind == kind &&
-		    (!chain || !strcmp(x[i].chain, chain)) && x[i].tag.mask == mask &&
-		    x[i].tag.mark == mark)
-			return &x[i];
-	return NULL;
-}
-
-static char *fmt_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_text(const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s ? s : xstrdup("");
-}
 
 /* prerouting and output jump to the policies. */
 static void ensure_jumps(void)
@@ -314,111 +192,19 @@ static void ensure_jumps(void)
 
 		rs_ensure_chain(bases[i]);
 		rs_load_chain(bases[i]); /* a few rules: its jump, sticky restores */
-		if (find_tag(TAG_JUMP, bases[i], 0, 0))
+		if (mk_find_tag(TAG_JUMP, bases[i], 0, 0))
 			continue;
 		r = nft_rule_new(NFPROTO_INET, RS_TABLE, bases[i]);
 		nx_verdict(r, NFT_JUMP, CH_MARKS);
-		t = fmt_text("%s add rule inet %s %s jump %s comment \"policies\"", nft_cmd(),
+		t = xasprintf("%s add rule inet %s %s jump %s comment \"policies\"", nft_cmd(),
 			     RS_TABLE, bases[i], CH_MARKS);
 		rs_add_rule(r, &tag, "policies", t, false);
 		free(t);
 	}
 }
 
-static void sticky_names(uint32_t m, uint32_t v, char *map, char *chain)
-{
-	snprintf(map, 32, "sticky_%08x", m);
-	snprintf(chain, 40, "sticky_%08x_%08x", m, v);
-}
-
-static struct nftnl_set *map_elem(const char *map, uint32_t v, const char *chain)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-
-	if (!s || !e)
-		abort();
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, map);
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &v, 4);
-	if (chain) {
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chain);
-	}
-	nftnl_set_elem_add(s, e);
-	return s;
-}
-
-/* Restore (mask m, value v) on every later packet of a connection. */
-static void ensure_sticky(uint32_t m, uint32_t v)
-{
-	static const char *const bases[] = {CH_PREROUTING, CH_OUTPUT};
-	char map[32], chain[40];
-	char *t;
-
-	sticky_names(m, v, map, chain);
-	if (!rs_has_set(map)) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		if (!s)
-			abort();
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, map);
-		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_MARK);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
-		nft_set_key_order(s, true); /* marks are host order */
-		t = fmt_text("%s add map inet %s %s '{ type mark : verdict; }'", nft_cmd(), RS_TABLE,
-			     map);
-		rs_add_set(s, t);
-		free(t);
-	}
-	if (!rs_has_chain(chain)) {
-		struct pbr_tag tag = {.kind = TAG_RESTORE, .mark = v, .mask = m};
-		struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, RS_TABLE, chain);
-		struct sbuf b = {0};
-
-		t = fmt_text("%s add chain inet %s %s", nft_cmd(), RS_TABLE, chain);
-		rs_add_chain(chain, t);
-		free(t);
-		sb_add(&b, "%s add rule inet %s %s", nft_cmd(), RS_TABLE, chain);
-		set_mark(r, false, v, m, &b);
-		nx_verdict(r, NF_ACCEPT, NULL);
-		sb_add(&b, " accept comment \"restore\"");
-		t = sb_take(&b);
-		rs_add_rule(r, &tag, "restore", t, false);
-		free(t);
-		t = fmt_text("%s add element inet %s %s '{ 0x%08x : jump %s }'", nft_cmd(), RS_TABLE,
-			     map, v, chain);
-		rs_add_elems(map_elem(map, v, chain), t);
-		free(t);
-	}
-	/* Before the jump to the policies: a connection that has its mark keeps it. */
-	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
-		struct pbr_tag tag = {.kind = TAG_STICKY, .mask = m};
-		struct nftnl_rule *r;
-		uint32_t zero = 0;
-
-		rs_load_chain(bases[i]);
-		if (find_tag(TAG_STICKY, bases[i], m, 0))
-			continue;
-		r = nft_rule_new(NFPROTO_INET, RS_TABLE, bases[i]);
-		nx_ct(r, NFT_CT_MARK, NFT_REG_1);
-		nx_bitwise(r, NFT_REG_1, &m, &zero, 4);
-		nx_vmap(r, map, NFT_REG_1);
-		t = fmt_text("%s insert rule inet %s %s ct mark and 0x%08x vmap @%s comment "
-			     "\"sticky\"",
-			     nft_cmd(), RS_TABLE, bases[i], m, map);
-		rs_add_rule(r, &tag, "sticky", t, true);
-		free(t);
-	}
-}
-
-static bool policy_uses(uint32_t mark, uint32_t mask, uint32_t table, bool sticky_only,
-			bool any_mark)
+/* Does a mark policy still use (mark, mask, table)? */
+static bool policy_uses(uint32_t mark, uint32_t mask, uint32_t table)
 {
 	size_t n;
 	struct rs_rule *x = rs_rules(&n);
@@ -426,24 +212,11 @@ static bool policy_uses(uint32_t mark, uint32_t mask, uint32_t table, bool stick
 	for (size_t i = 0; i < n; i++) {
 		const struct pbr_tag *t = &x[i].tag;
 
-		if (x[i].gone || !x[i].tagged || t->kind != TAG_MARK)
-			continue;
-		if (sticky_only && !(t->flags & TAG_F_STICKY))
-			continue;
-		if (t->mask == mask && (any_mark || t->mark == mark) &&
-		    (table == UINT32_MAX || t->table == table))
+		if (!x[i].gone && x[i].tagged && t->kind == TAG_MARK && t->mask == mask &&
+		    t->mark == mark && t->table == table)
 			return true;
 	}
 	return false;
-}
-
-static void del_rule_text(struct rs_rule *x)
-{
-	char *t = fmt_text("%s delete rule inet %s %s handle %llu", nft_cmd(), RS_TABLE, x->chain,
-			   (unsigned long long)x->handle);
-
-	rs_del_rule(x, t);
-	free(t);
 }
 
 static bool any_mark_policy(void)
@@ -509,8 +282,7 @@ static int tidy(int *changed)
 	struct rs_rule *x;
 
 	for (int k = 0; k < released.n; k++) {
-		if (policy_uses(released.v[k].mark, released.v[k].mask, released.v[k].table, false,
-				false))
+		if (policy_uses(released.v[k].mark, released.v[k].mask, released.v[k].table))
 			continue;
 		for (int f = 0; f < nf; f++) {
 			struct rule r;
@@ -525,48 +297,7 @@ static int tidy(int *changed)
 		}
 	}
 	released.n = 0;
-
-	x = rs_rules(&n);
-	for (size_t i = 0; i < n; i++) {
-		char map[32], chain[40];
-
-		x = rs_rules(&n);
-		if (x[i].gone || !x[i].tagged)
-			continue;
-		if (x[i].tag.kind == TAG_RESTORE &&
-		    !policy_uses(x[i].tag.mark, x[i].tag.mask, UINT32_MAX, true, false)) {
-			char *t;
-
-			sticky_names(x[i].tag.mask, x[i].tag.mark, map, chain);
-			t = fmt_text("%s delete element inet %s %s '{ 0x%08x }'", nft_cmd(), RS_TABLE,
-				     map, x[i].tag.mark);
-			rs_del_elems(map_elem(map, x[i].tag.mark, NULL), t);
-			free(t);
-			t = fmt_text("%s delete chain inet %s %s", nft_cmd(), RS_TABLE, chain);
-			rs_del_chain(chain, t);
-			free(t);
-			(*changed)++;
-		}
-	}
-	x = rs_rules(&n);
-	for (size_t i = 0; i < n; i++) {
-		char map[32], chain[40];
-		uint32_t m = x[i].tag.mask;
-
-		if (x[i].gone || !x[i].tagged || x[i].tag.kind != TAG_STICKY ||
-		    policy_uses(0, m, UINT32_MAX, true, true))
-			continue;
-		del_rule_text(&x[i]);
-		sticky_names(m, 0, map, chain);
-		/* The other base chain's vmap goes in a later pass of this loop. */
-		if (!find_tag(TAG_STICKY, NULL, m, 0) && rs_has_set(map)) {
-			char *t = fmt_text("%s delete map inet %s %s", nft_cmd(), RS_TABLE, map);
-
-			rs_del_set(map, t);
-			free(t);
-		}
-		(*changed)++;
-	}
+	mk_tidy_sticky(changed);
 	if (!any_mark_policy() && rs_has_chain(CH_MARKS)) {
 		char *t;
 
@@ -574,9 +305,9 @@ static int tidy(int *changed)
 		for (size_t i = 0; i < n; i++)
 			if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_JUMP &&
 			    (!strcmp(x[i].chain, CH_PREROUTING) || !strcmp(x[i].chain, CH_OUTPUT)))
-				del_rule_text(&x[i]);
+				rs_del_rule(&x[i], NULL);
 		rs_drop_buckets(CH_MARKS);
-		t = fmt_text("%s delete chain inet %s %s", nft_cmd(), RS_TABLE, CH_MARKS);
+		t = xasprintf("%s delete chain inet %s %s", nft_cmd(), RS_TABLE, CH_MARKS);
 		rs_del_chain(CH_MARKS, t);
 		free(t);
 	}
@@ -602,13 +333,13 @@ static int plan_add(struct policy *p)
 		a.mark = p->mark;
 		a.mask = p->has_mask ? p->mask : 0xffffffffu;
 	} else {
-		if ((rc = auto_mark(p->table, &a.mark)) < 0)
+		if ((rc = mk_auto_mark(p->table, &a.mark)) < 0)
 			return rc;
 		a.mask = opt.mark_mask;
 		w.tag.flags |= TAG_F_AUTOMARK;
 	}
 	/* An explicit mark already sending packets to another table would split nothing. */
-	if (p->has_mark && p->has_table && mark_used(a.mark, a.mask, p->table))
+	if (p->has_mark && p->has_table && mk_mark_used(a.mark, a.mask, p->table))
 		return err_conflict("mark 0x%x/0x%x already sends packets to another table (see "
 				    "ip rule); choose another mark",
 				    a.mark, a.mask);
@@ -632,7 +363,7 @@ static int plan_add(struct policy *p)
 		w.tag.flags |= TAG_F_STICKY;
 	ensure_jumps();
 	if (p->sticky)
-		ensure_sticky(a.mask, a.mark);
+		mk_ensure_sticky(a.mask, a.mark);
 	if ((rc = inst_ensure(&w, &changed)) < 0)
 		return rc;
 	if (released.n && (rc = tidy(&changed)) < 0)

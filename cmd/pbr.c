@@ -44,6 +44,8 @@ static const struct object objects[] = {
 	{"nat", nat_main, "masquerade, source and destination NAT, redirect", nat_usage},
 	{"sysctl", sysctl_main, "the kernel settings that make or break policy routing",
 	 sysctl_usage},
+	{"anyip", anyip_main, "answer for every address of a subnet on one interface",
+	 anyip_usage},
 	{"relay", relay_main, "DHCPv4 relay agent (the one daemon)", relay_usage},
 	{"help", help_main, "this help, or an object's", NULL},
 	{"version", version_main, "print the version", NULL},

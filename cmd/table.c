@@ -415,27 +415,9 @@ static int cmd_add(struct words *w)
 			return err_usage("table id already has a name", v, "\"%s\" in %s",
 					 other->name, other->file ? other->file : "iproute2");
 	}
-	if (!has_id) {
-		/* A free number: no name anywhere, and no routes or rules using it. */
-		uint32_t used[64];
-		size_t nused = 0;
-
-		for (;;) {
-			bool busy;
-
-			if ((rc = names_free_id(PBR_TABLE_AUTO_LO, PBR_TABLE_AUTO_HI, used, nused,
-						&id)) < 0)
-				return rc;
-			if ((rc = table_in_use(id, &busy)) < 0)
-				return rc;
-			if (!busy)
-				break;
-			if (nused == ARRAY_SIZE(used))
-				return err_conflict("no unused table number in %u-%u",
-						    PBR_TABLE_AUTO_LO, PBR_TABLE_AUTO_HI);
-			used[nused++] = id;
-		}
-	}
+	/* A free number: no name anywhere, and no routes or rules using it. */
+	if (!has_id && (rc = table_free_id(&id)) < 0)
+		return rc;
 	return names_pbr_add(name, id);
 }
 

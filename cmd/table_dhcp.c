@@ -71,16 +71,8 @@ static int uplink_table(const char *word, bool create, uint32_t *id, bool *exist
 	*exists = false;
 	if (!create)
 		return 0;
-	for (uint32_t lo = PBR_TABLE_AUTO_LO;; lo = v + 1) {
-		bool busy;
-
-		if ((rc = names_free_id(lo, PBR_TABLE_AUTO_HI, NULL, 0, &v)) < 0)
-			return rc;
-		if ((rc = table_in_use(v, &busy)) < 0)
-			return rc;
-		if (!busy)
-			break;
-	}
+	if ((rc = table_free_id(&v)) < 0)
+		return rc;
 	*id = v;
 	return names_pbr_add(word, v);
 }

@@ -5,6 +5,7 @@
 #include <libnftnl/batch.h>
 #include <libnftnl/common.h>
 #include <libnftnl/gen.h>
+#include <libnftnl/object.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -267,6 +268,27 @@ int nft_set_exists(int family, const char *table, const char *name, bool *exists
 	if (rc == -ENOENT)
 		return 0;
 	return rc < 0 ? err_sys(rc, "cannot read nftables set %s", name) : 0;
+}
+
+int nft_obj_exists(int family, const char *table, const char *name, uint32_t type,
+		   bool *exists)
+{
+	char buf[512];
+	struct nl *nl;
+	int rc = nfnl_sock(&nl);
+
+	if (rc < 0)
+		return rc;
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, (uint16_t)family, 0, 0);
+
+	mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_OBJ_NAME, name);
+	mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(type));
+	rc = nl_query(nl, nlh, NULL, NULL);
+	*exists = rc == 0;
+	if (rc == -ENOENT)
+		return 0;
+	return rc < 0 ? err_sys(rc, "cannot read nftables object %s", name) : 0;
 }
 
 struct elem_get {
@@ -536,6 +558,14 @@ void nx_redir(struct nftnl_rule *r, uint32_t reg_pmin, uint32_t reg_pmax)
 #define BYTEORDER_HOST 1
 #define BYTEORDER_BIG 2
 
+void nx_objref(struct nftnl_rule *r, uint32_t type, const char *name)
+{
+	struct nftnl_expr *e = expr(r, "objref");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, type);
+	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, name);
+}
+
 void nft_set_key_order(struct nftnl_set *s, bool host)
 {
 	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
@@ -561,7 +591,7 @@ struct nftnl_rule *nft_rule_new(int family, const char *table, const char *chain
 
 /* ---- the transaction ---- */
 
-enum txkind { TX_TABLE, TX_CHAIN, TX_RULE, TX_SET, TX_ELEMS };
+enum txkind { TX_TABLE, TX_CHAIN, TX_RULE, TX_SET, TX_ELEMS, TX_OBJ };
 
 struct txop {
 	enum txkind kind;
@@ -696,6 +726,24 @@ void txn_flush_set(int family, const char *table, const char *name)
 	push(TX_ELEMS, NFT_MSG_DELSETELEM, 0, family, set_obj(family, table, name));
 }
 
+void txn_add_obj(struct nftnl_obj *o)
+{
+	push(TX_OBJ, NFT_MSG_NEWOBJ, NLM_F_CREATE, (int)nftnl_obj_get_u32(o, NFTNL_OBJ_FAMILY), o);
+}
+
+void txn_del_obj(int family, const char *table, const char *name, uint32_t type)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (!o)
+		abort();
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, (uint32_t)family);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, type);
+	push(TX_OBJ, NFT_MSG_DELOBJ, 0, family, o);
+}
+
 int txn_count(void)
 {
 	return tx.n;
@@ -716,6 +764,9 @@ static void free_op(struct txop *o)
 	case TX_SET:
 	case TX_ELEMS:
 		nftnl_set_free(o->obj);
+		break;
+	case TX_OBJ:
+		nftnl_obj_free(o->obj);
 		break;
 	}
 }
@@ -791,6 +842,9 @@ static int build(struct nftnl_batch *b, uint32_t *seq)
 			break;
 		case TX_SET:
 			nftnl_set_nlmsg_build_payload(nlh, o->obj);
+			break;
+		case TX_OBJ:
+			nftnl_obj_nlmsg_build_payload(nlh, o->obj);
 			break;
 		case TX_ELEMS:
 			break;
@@ -890,6 +944,7 @@ static void describe_seq(uint32_t seq, char *buf, size_t n)
 		[NFT_MSG_NEWRULE] = "add rule",	  [NFT_MSG_DELRULE] = "delete rule",
 		[NFT_MSG_NEWSET] = "add set",	  [NFT_MSG_DELSET] = "delete set",
 		[NFT_MSG_NEWSETELEM] = "add element", [NFT_MSG_DELSETELEM] = "delete element",
+		[NFT_MSG_NEWOBJ] = "add object", [NFT_MSG_DELOBJ] = "delete object",
 	};
 
 	for (int i = 0; i < tx.n; i++) {
@@ -911,6 +966,9 @@ static void describe_seq(uint32_t seq, char *buf, size_t n)
 		case TX_SET:
 		case TX_ELEMS:
 			name = nftnl_set_get_str(o->obj, NFTNL_SET_NAME);
+			break;
+		case TX_OBJ:
+			name = nftnl_obj_get_str(o->obj, NFTNL_OBJ_NAME);
 			break;
 		}
 		snprintf(buf, n, "%s %s", o->type < sizeof(verbs) / sizeof(verbs[0]) &&

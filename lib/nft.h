@@ -4,6 +4,7 @@
 
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter/nf_tables.h>
@@ -43,6 +44,9 @@ int nft_dump_sets(int family, const char *table,
 		  int (*cb)(const struct nftnl_set *s, void *data), void *data);
 /* Does one set exist? (A single query, not a dump.) */
 int nft_set_exists(int family, const char *table, const char *name, bool *exists);
+/* Does one stateful object (NFT_OBJECT_*) exist? */
+int nft_obj_exists(int family, const char *table, const char *name, uint32_t type,
+		   bool *exists);
 /* One element by key: *found, and its userdata copied into udata (up to *len). */
 int nft_get_elem(int family, const char *table, const char *set, const void *key,
 		 uint32_t keylen, void *udata, uint32_t *len, bool *found);
@@ -69,6 +73,8 @@ void nx_nat(struct nftnl_rule *r, uint32_t type, uint32_t family, uint32_t reg_m
 	    uint32_t reg_max, uint32_t reg_pmin, uint32_t reg_pmax);
 void nx_masq(struct nftnl_rule *r, uint32_t reg_pmin, uint32_t reg_pmax);
 void nx_redir(struct nftnl_rule *r, uint32_t reg_pmin, uint32_t reg_pmax);
+/* Use the named object of type NFT_OBJECT_* ("ct helper set NAME"). */
+void nx_objref(struct nftnl_rule *r, uint32_t type, const char *name);
 
 /* ---- the transaction ---- */
 
@@ -89,6 +95,9 @@ void txn_del_set(int family, const char *table, const char *name);
 void txn_add_elems(struct nftnl_set *s);
 void txn_del_elems(struct nftnl_set *s);
 void txn_flush_set(int family, const char *table, const char *name);
+/* Takes ownership of o. */
+void txn_add_obj(struct nftnl_obj *o);
+void txn_del_obj(int family, const char *table, const char *name, uint32_t type);
 int txn_count(void);
 /* Commit everything against genid; -ERESTART if the ruleset changed since. */
 int txn_commit(uint32_t genid);

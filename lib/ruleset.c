@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,9 @@ static const struct {
 	{CH_MARKS, NULL, -1, 0},
 	{CH_NAT_PREROUTING, "nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT},
 	{CH_NAT_POSTROUTING, "nat", NF_INET_POST_ROUTING, PRIO_SRCNAT},
+	/* Before nat_prerouting: every address of an anyip prefix is this machine's. */
+	{CH_ANYIP, NULL, -1, 0},
+	{CH_ANYIP_NAT, "nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT - 1},
 };
 
 #define INDEX_SET "index"
@@ -80,7 +84,17 @@ static struct {
 	bool final_set;
 	struct idx_cache *idx;
 	size_t nidx;
+	char **objs; /* objects known to exist ("type:name") */
+	size_t nobjs;
+	char **noobjs; /* known not to */
+	size_t nnoobjs;
 } rs;
+
+static struct {
+	bool loaded, exists, create;
+	struct rs_rule *rules;
+	size_t nrules, cap;
+} arp;
 
 
 
@@ -144,6 +158,14 @@ static int udata_cb(const struct nftnl_udata *attr, void *data)
 
 static void push_rule(const struct rs_rule *x)
 {
+	if (x->arp) {
+		if (arp.nrules == arp.cap) {
+			arp.cap = arp.cap ? arp.cap * 2 : 8;
+			arp.rules = xrealloc(arp.rules, arp.cap * sizeof(*arp.rules));
+		}
+		arp.rules[arp.nrules++] = *x;
+		return;
+	}
 	if (rs.nrules == rs.cap) {
 		rs.cap = rs.cap ? rs.cap * 2 : 64;
 		rs.rules = xrealloc(rs.rules, rs.cap * sizeof(*rs.rules));
@@ -155,7 +177,7 @@ static int rule_cb(const struct nft_rule_info *ri, void *data)
 {
 	struct rs_rule x = {0};
 
-	(void)data;
+	x.arp = data != NULL;
 	snprintf(x.chain, sizeof(x.chain), "%s", ri->chain ? ri->chain : "");
 	x.handle = ri->handle;
 	if (ri->udata)
@@ -351,6 +373,7 @@ static void add_rule(struct nftnl_rule *r, const struct pbr_tag *tag, const char
 	nftnl_udata_buf_free(ud);
 	snprintf(x.chain, sizeof(x.chain), "%s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
 	snprintf(x.comment, sizeof(x.comment), "%s", c);
+	x.arp = nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY) == NFPROTO_ARP;
 	x.tagged = true;
 	x.handle = replace;
 	push_rule(&x);
@@ -378,9 +401,18 @@ void rs_del_rule(struct rs_rule *x, const char *t)
 {
 	if (x->gone)
 		return;
-	txn_del_rule(NFT_FAMILY, RS_TABLE, x->chain, x->handle);
+	txn_del_rule(x->arp ? NFPROTO_ARP : NFT_FAMILY, RS_TABLE, x->chain, x->handle);
 	x->gone = true;
-	text(t);
+	if (t) {
+		text(t);
+	} else {
+		char *d = xasprintf("%s delete rule %s %s %s handle %llu", nft_cmd(),
+				    x->arp ? "arp" : "inet", RS_TABLE, x->chain,
+				    (unsigned long long)x->handle);
+
+		text(d);
+		free(d);
+	}
 }
 
 /* A copy of s's definition without its elements (libnftnl 1.2 has no clone). */
@@ -447,6 +479,112 @@ void rs_del_elems(struct nftnl_set *s, const char *t)
 {
 	txn_del_elems(s);
 	text(t);
+}
+
+/* ---- objects ---- */
+
+static void obj_key(const char *name, uint32_t type, char *buf, size_t n)
+{
+	snprintf(buf, n, "%u:%s", type, name);
+}
+
+bool rs_has_obj(const char *name, uint32_t type)
+{
+	char key[80];
+	bool exists = false;
+
+	obj_key(name, type, key, sizeof(key));
+	if (strv_has(rs.objs, rs.nobjs, key))
+		return true;
+	if (!rs.exists || strv_has(rs.noobjs, rs.nnoobjs, key))
+		return false;
+	if (nft_obj_exists(NFT_FAMILY, RS_TABLE, name, type, &exists) < 0)
+		return false;
+	strv_add(exists ? &rs.objs : &rs.noobjs, exists ? &rs.nobjs : &rs.nnoobjs, key);
+	return exists;
+}
+
+void rs_add_obj(struct nftnl_obj *o, const char *t)
+{
+	char key[80];
+
+	ensure_table();
+	obj_key(nftnl_obj_get_str(o, NFTNL_OBJ_NAME), nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE), key,
+		sizeof(key));
+	strv_del(rs.noobjs, rs.nnoobjs, key);
+	strv_add(&rs.objs, &rs.nobjs, key);
+	txn_add_obj(o);
+	text(t);
+}
+
+void rs_del_obj(const char *name, uint32_t type, const char *t)
+{
+	char key[80];
+
+	obj_key(name, type, key, sizeof(key));
+	txn_del_obj(NFT_FAMILY, RS_TABLE, name, type);
+	strv_del(rs.objs, rs.nobjs, key);
+	text(t);
+}
+
+/* ---- table arp pbr ---- */
+
+int rs_arp_load(void)
+{
+	int rc;
+
+	if (arp.loaded)
+		return 0;
+	if ((rc = nft_table_exists(NFPROTO_ARP, RS_TABLE, &arp.exists)) < 0)
+		return rc;
+	/* Any non-NULL data marks the rules as arp's. */
+	if (arp.exists && (rc = nft_dump_rules(NFPROTO_ARP, RS_TABLE, NULL, rule_cb, &arp)) < 0)
+		return rc;
+	arp.loaded = true;
+	return 0;
+}
+
+struct rs_rule *rs_arp_rules(size_t *n)
+{
+	*n = arp.nrules;
+	return arp.rules;
+}
+
+void rs_arp_add_rule(struct nftnl_rule *r, const struct pbr_tag *tag, const char *comment,
+		     const char *t)
+{
+	if (!arp.exists && !arp.create) {
+		char *d;
+
+		arp.create = true;
+		txn_add_table(NFPROTO_ARP, RS_TABLE);
+		txn_add_chain(NFPROTO_ARP, RS_TABLE, RS_ARP_CHAIN, "filter", NF_ARP_IN, 0);
+		d = xasprintf("%s add table arp %s", nft_cmd(), RS_TABLE);
+		text(d);
+		free(d);
+		d = xasprintf("%s add chain arp %s %s '{ type filter hook input priority 0; policy "
+			      "accept; }'",
+			      nft_cmd(), RS_TABLE, RS_ARP_CHAIN);
+		text(d);
+		free(d);
+	}
+	add_rule(r, tag, comment, t, false, 0);
+}
+
+/* The arp table goes with its last rule. */
+static void arp_finish(void)
+{
+	char *d;
+
+	if (!arp.exists)
+		return;
+	for (size_t i = 0; i < arp.nrules; i++)
+		if (!arp.rules[i].gone)
+			return;
+	txn_del_table(NFPROTO_ARP, RS_TABLE);
+	d = xasprintf("%s delete table arp %s", nft_cmd(), RS_TABLE);
+	text(d);
+	free(d);
 }
 
 /* ---- the index ---- */
@@ -748,6 +886,8 @@ void rs_finish(void)
 	if (!rs.loaded)
 		return;
 	index_flush();
+	if (arp.loaded)
+		arp_finish();
 	if (!txn_count() && !rs.exists)
 		return;
 	/* Nothing of pbr's left: the table goes, with all its plumbing. Only a
@@ -768,6 +908,16 @@ void rs_finish(void)
 		t = sb_take(&b);
 		text(t);
 		free(t);
+		/* What is in table arp pbr exists for what was in inet pbr. */
+		if (arp.exists) {
+			for (size_t i = 0; i < arp.nrules; i++)
+				arp.rules[i].gone = true;
+			arp.exists = false;
+			t = xasprintf("%s delete table arp %s", nft_cmd(), RS_TABLE);
+			txn_del_table(NFPROTO_ARP, RS_TABLE);
+			text(t);
+			free(t);
+		}
 	}
 	if (txn_count() && !rs.final_set) {
 		plan_set_final(&f);
@@ -787,6 +937,14 @@ void rs_reset(void)
 		free(rs.chains_loaded[i]);
 	for (size_t i = 0; i < rs.nnosets; i++)
 		free(rs.nosets[i]);
+	for (size_t i = 0; i < rs.nobjs; i++)
+		free(rs.objs[i]);
+	for (size_t i = 0; i < rs.nnoobjs; i++)
+		free(rs.noobjs[i]);
+	free(rs.objs);
+	free(rs.noobjs);
+	free(arp.rules);
+	memset(&arp, 0, sizeof(arp));
 	free(rs.chains);
 	free(rs.chains_loaded);
 	free(rs.sets);

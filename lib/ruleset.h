@@ -2,6 +2,7 @@
 #ifndef PBR_RULESET_H
 #define PBR_RULESET_H
 
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <stdbool.h>
@@ -24,6 +25,8 @@
 #define CH_MARKS "marks"
 #define CH_NAT_PREROUTING "nat_prerouting"
 #define CH_NAT_POSTROUTING "nat_postrouting"
+#define CH_ANYIP "anyip"
+#define CH_ANYIP_NAT "anyip_nat"
 
 enum tag_kind {
 	TAG_NONE = 0,
@@ -33,6 +36,7 @@ enum tag_kind {
 	TAG_STICKY = 4,	 /* plumbing: ct mark & M vmap @sticky_M */
 	TAG_RESTORE = 5, /* plumbing: the restore rule of one sticky mark value */
 	TAG_ANYIP = 6,	 /* an anyip rule */
+	TAG_ANYIP_JUMP = 7, /* plumbing: prerouting's jump to chain anyip */
 };
 
 #define TAG_F_STICKY 1
@@ -56,6 +60,7 @@ struct rs_rule {
 	uint64_t handle;
 	bool tagged;
 	bool gone; /* deleted by this plan */
+	bool arp;  /* in table arp pbr (chain input), not inet pbr */
 	struct pbr_tag tag;
 	char comment[200];
 };
@@ -120,6 +125,7 @@ void rs_add_rule(struct nftnl_rule *r, const struct pbr_tag *tag, const char *co
 /* Takes r: replaces old at its position. old may move (the array grows). */
 void rs_replace_rule(struct rs_rule *old, struct nftnl_rule *r, const struct pbr_tag *tag,
 		     const char *comment, const char *text);
+/* text NULL: "nft delete rule inet pbr CHAIN handle N". */
 void rs_del_rule(struct rs_rule *x, const char *text);
 
 /* Takes s. */
@@ -132,6 +138,23 @@ void rs_del_elems(struct nftnl_set *s, const char *text);
 
 /* Policies still there after the plan (kinds that are content, not plumbing). */
 int rs_content_count(void);
+
+/* Stateful objects of table inet pbr (NFT_OBJECT_*), e.g. a ct helper. */
+bool rs_has_obj(const char *name, uint32_t type);
+void rs_add_obj(struct nftnl_obj *o, const char *text);
+void rs_del_obj(const char *name, uint32_t type, const char *text);
+
+/*
+ * Table arp pbr: ARP has no inet family. Its one chain "input" (filter hook
+ * input) holds tagged rules; they are listed by rs_arp_rules() and added
+ * with rs_arp_add_rule(), deleted with rs_del_rule(). The table is made
+ * with its first rule and goes with its last.
+ */
+#define RS_ARP_CHAIN "input"
+int rs_arp_load(void);
+struct rs_rule *rs_arp_rules(size_t *n);
+void rs_arp_add_rule(struct nftnl_rule *r, const struct pbr_tag *tag, const char *comment,
+		     const char *text);
 /* Call after planning: drops the table if nothing of pbr's is left in it,
  * and hands the transaction to the plan as its final step. */
 void rs_finish(void);

@@ -388,6 +388,21 @@ int table_in_use(uint32_t table, bool *used)
 	return 0;
 }
 
+int table_free_id(uint32_t *id)
+{
+	for (uint32_t lo = PBR_TABLE_AUTO_LO;; lo = *id + 1) {
+		bool busy;
+		int rc;
+
+		if ((rc = names_free_id(lo, PBR_TABLE_AUTO_HI, NULL, 0, id)) < 0)
+			return rc;
+		if ((rc = table_in_use(*id, &busy)) < 0)
+			return rc;
+		if (!busy)
+			return 0;
+	}
+}
+
 int state_families(int fam, int out[2])
 {
 	int n = 0;

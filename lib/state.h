@@ -63,6 +63,8 @@ int route_flush_table(int family, uint32_t table, int *changed);
 
 /* Does the table hold any route, or is it named by any rule (any owner)? */
 int table_in_use(uint32_t table, bool *used);
+/* A table number for pbr to name: in PBR_TABLE_AUTO_LO..HI, no name, no routes or rules. */
+int table_free_id(uint32_t *id);
 
 
 
