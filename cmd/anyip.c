@@ -131,21 +131,20 @@ struct anyip {
 
 /* ---- words ---- */
 
-static int parse_anyip(struct words *w, struct anyip *a, bool del)
+static int parse_anyip(struct words *w, struct anyip *a)
 {
 	const char *v, *pw;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
 	if (opt.family == AF_INET6)
-		return err_usagef("anyip is IPv4 only (IPv6 has no ARP to answer; -6 given)");
+		return err_usage("works on IPv4 only, not", "-6", NULL);
 	if (!(pw = w_next(w)))
-		return err_usagef("missing PREFIX");
+		return err_usage("missing PREFIX after", w->argv[w->i - 1], NULL);
 	if ((rc = parse_prefix(pw, 0, &a->prefix)) < 0)
 		return rc;
 	if (a->prefix.family != AF_INET)
-		return err_usage("anyip is IPv4 only:", pw, "IPv6 hosts need no anyip: ip -6 route "
-						      "add local PREFIX dev lo table T");
+		return err_usage("not an IPv4 prefix:", pw, "anyip is IPv4 only");
 	{
 		uint8_t first = a->prefix.a[0];
 
@@ -162,7 +161,7 @@ static int parse_anyip(struct words *w, struct anyip *a, bool del)
 			if ((rc = w_value(w, "dev", &v)) < 0 || (rc = parse_ifname(v)) < 0)
 				return rc;
 			if (!strcmp(v, "lo"))
-				return err_usage("anyip answers hosts on a network device, not", v, NULL);
+				return err_usage("answers hosts on a network device, not", v, NULL);
 			snprintf(a->dev, sizeof(a->dev), "%s", v);
 		} else if (w_accept(w, "table")) {
 			if (a->has_table)
@@ -171,7 +170,7 @@ static int parse_anyip(struct words *w, struct anyip *a, bool del)
 			    (rc = names_table_id(a->table_word, &a->local)) < 0)
 				return rc;
 			if (names_reserved_id(a->local))
-				return err_usage("anyip needs a table of its own, not", a->table_word,
+				return err_usage("needs a table of its own, not", a->table_word,
 						 "main, local and default are the kernel's");
 			a->has_table = true;
 		} else if (w_accept(w, "redirect")) {
@@ -187,8 +186,7 @@ static int parse_anyip(struct words *w, struct anyip *a, bool del)
 		}
 	}
 	if (!a->dev[0])
-		return err_usagef("missing \"dev DEV\"");
-	(void)del;
+		return err_usage("missing \"dev DEV\" for", pw, NULL);
 	return 0;
 }
 
@@ -222,10 +220,12 @@ static int from_comment(const char *comment, struct anyip *a)
 	if (argc < 2)
 		return -EINVAL;
 	w = (struct words){argc, argv, 1};
-	if (parse_anyip(&w, a, false) < 0) {
+	if (parse_anyip(&w, a) < 0) {
 		err_clear();
 		return -EINVAL;
 	}
+	anyip_words(a); /* while table_word still points into buf */
+	a->table_word = NULL;
 	return 0;
 }
 
@@ -262,7 +262,6 @@ static int load_instances(void)
 		if (x[i].gone || !x[i].tagged || x[i].tag.kind != TAG_ANYIP ||
 		    ROLE_OF(&x[i].tag) != ROLE_MARK || from_comment(x[i].comment, &in->a) < 0)
 			continue;
-		anyip_words(&in->a);
 		in->a.local = x[i].tag.aux;
 		in->a.reply = x[i].tag.table;
 		in->a.mark = x[i].tag.mark;
@@ -854,15 +853,35 @@ static int check_redirect(const struct anyip *a)
 
 	if (found)
 		return 0;
+	ipaddr_addr_str(&a->addr, s, sizeof(s));
 	if ((rc = addr_dump(AF_INET, &v, &n)) < 0)
 		return rc;
 	for (size_t i = 0; i < n && !found; i++)
 		found = !memcmp(v[i].addr.a, a->addr.a, 4);
 	free(v);
 	if (!found)
-		return err_usage("redirect address is not this machine's:",
-				 ipaddr_addr_str(&a->addr, s, sizeof(s)),
-				 "give one of its addresses (ip -4 addr)");
+		return err_usage("redirect address is not this machine's:", s,
+				 "see ip -4 addr");
+	/*
+	 * A reply from a real address is routed once by the main table before
+	 * the connection's mark sends it out DEV: that first lookup needs a
+	 * route. (From 127/8 a source rule does it, which for a real address
+	 * would take the machine's own traffic from it too.)
+	 */
+	{
+		struct routes *rt;
+		bool dflt = false;
+
+		if ((rc = state_routes(AF_INET, RT_TABLE_MAIN, &rt)) < 0)
+			return rc;
+		for (size_t i = 0; i < rt->n && !dflt; i++)
+			dflt = rt->v[i].dst.len == 0;
+		if (!dflt)
+			warnx_obj("anyip",
+				  "no default route: replies from %s to hosts on %s need a route "
+				  "(any) for their first lookup; a 127.0.0.0/8 address needs none",
+				  s, a->dev);
+	}
 	return 0;
 }
 
@@ -921,7 +940,7 @@ static int plan_add(struct anyip *a)
 		}
 	}
 	if (a->local == a->reply)
-		return err_usage("anyip keeps replies in a table of their own, not", a->table_word,
+		return err_usage("replies have a table of their own, not", a->table_word,
 				 NULL);
 	if ((rc = mk_auto_mark(a->reply, &a->mark)) < 0)
 		return rc;
@@ -999,7 +1018,7 @@ static int cmd_addel(struct words *w, bool add)
 	struct anyip a;
 	int rc;
 
-	if ((rc = parse_anyip(w, &a, !add)) < 0)
+	if ((rc = parse_anyip(w, &a)) < 0)
 		return rc;
 	anyip_words(&a);
 	if ((rc = begin_change()) < 0 || (rc = load_instances()) < 0)

@@ -179,6 +179,62 @@ _pbr_sysctl() {
 	esac
 }
 
+# The prefixes pbr anyip answers for now (for del).
+_pbr_anyip_prefixes() {
+	command pbr ${_pbr_netns:+-n "$_pbr_netns"} -j anyip list 2>/dev/null |
+		grep -o '"prefix":"[^"]*"' | cut -d'"' -f4 | sort -u
+}
+
+_pbr_anyip() {
+	if ((cword == 1)); then
+		_pbr_words add del flush list show help
+		return
+	fi
+	case ${words[1]} in
+	add | del | delete)
+		if ((cword == 2)); then
+			[[ ${words[1]} == add ]] || _pbr_words "$(_pbr_anyip_prefixes)"
+			return
+		fi
+		case $prev in
+		dev) _pbr_words "$(_pbr_devices)" ;;
+		table) _pbr_words "$(_pbr_tables)" ;;
+		redirect)
+			local a
+			if [[ -n $_pbr_netns ]]; then
+				a=$(ip -n "$_pbr_netns" -4 -o addr show 2>/dev/null)
+			else
+				a=$(ip -4 -o addr show 2>/dev/null)
+			fi
+			_pbr_words "$(awk '{ sub(/\/.*/, "", $4); print $4 }' <<<"$a")"
+			;;
+		*)
+			local w="dev table redirect" k
+			[[ ${words[1]} == add ]] || w=dev
+			for k in "${words[@]:2:cword-2}"; do w=${w/$k/}; done
+			_pbr_words $w
+			;;
+		esac
+		;;
+	esac
+}
+
+_pbr_relay() {
+	case $prev in
+	-i | -id | -u | -iu | -t) _pbr_words "$(_pbr_devices)"; return ;;
+	-m) _pbr_words append replace forward discard; return ;;
+	-U) COMPREPLY+=($(compgen -u -- "$cur")); return ;;
+	-p | -pf) COMPREPLY+=($(compgen -f -- "$cur")); return ;;
+	-g | -r | -c) return ;;
+	esac
+	if ((cword == 1)) && [[ $cur != -* ]]; then
+		_pbr_words show help
+		return
+	fi
+	[[ ${words[1]} == show || ${words[1]} == help ]] && return
+	[[ $cur == -* ]] && _pbr_words -i -id -u -iu -t -g -a -r -m -c -p -pf -U -f -d -q -4
+}
+
 _pbr() {
 	local cur prev
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -186,7 +242,7 @@ _pbr() {
 	COMPREPLY=()
 	_pbr_netns=""
 
-	local objects="table mark nat sysctl help version"
+	local objects="table mark nat sysctl anyip relay help version"
 	local i=1 obj="" pre=()
 	local base=${COMP_WORDS[0]##*/}
 	if [[ $base == pbr-* ]]; then
@@ -253,8 +309,10 @@ _pbr() {
 	mark) _pbr_mark ;;
 	nat) _pbr_nat ;;
 	sysctl) _pbr_sysctl ;;
-	help) ((cword == 1)) && _pbr_words table mark nat sysctl ;;
+	anyip) _pbr_anyip ;;
+	relay) _pbr_relay ;;
+	help) ((cword == 1)) && _pbr_words table mark nat sysctl anyip relay ;;
 	esac
 }
 
-complete -F _pbr pbr pbr-table pbr-mark pbr-nat pbr-sysctl
+complete -F _pbr pbr pbr-table pbr-mark pbr-nat pbr-sysctl pbr-anyip pbr-relay

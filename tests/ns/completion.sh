@@ -24,7 +24,7 @@ comp() {
 	' _ "$ROOT" "$@"
 }
 
-eq "objects" "help mark nat sysctl table version" "$(comp pbr "")"
+eq "objects" "anyip help mark nat relay sysctl table version" "$(comp pbr "")"
 eq "objects after global options, prefix t" "table" "$(comp pbr -n "$N" -j t)"
 has "global options" "--dry-run" "$(comp pbr --d)"
 has "netns names after -n" "$N" "$(comp pbr -n "")"
@@ -56,6 +56,23 @@ eq "mark: states" "established established,related" "$(comp pbr mark add table t
 eq "nat types" "dnat masquerade redirect snat" "$(comp pbr nat add "")"
 eq "nat: devices after oif" "wan0" "$(comp pbr -n "$N" nat add masquerade oif w)"
 eq "pbr-mark works like pbr mark" "add del flush help list show" "$(comp pbr-mark "")"
+eq "anyip commands" "add del flush help list show" "$(comp pbr anyip "")"
+eq "anyip add: no prefix offered" "" "$(comp pbr anyip add "")"
+eq "anyip add words" "dev redirect table" "$(comp pbr anyip add 192.0.2.0/24 "")"
+eq "anyip add: words not given yet" "redirect table" "$(comp pbr anyip add 192.0.2.0/24 dev lan0 "")"
+eq "anyip: devices after dev" "lan0 lo wan0" "$(comp pbr -n "$N" anyip add 192.0.2.0/24 dev "")"
+has "anyip: table names after table" "mytable" "$(comp pbr anyip add 192.0.2.0/24 dev lan0 table "")"
+nsx r ip addr add 10.99.0.1/24 dev lan0
+eq "anyip: the namespace's addresses after redirect" "10.99.0.1" "$(comp pbr -n "$N" anyip add 192.0.2.0/24 dev lan0 redirect 10.9)"
+ok "an anyip to complete" p r anyip add 192.0.2.0/24 dev lan0
+eq "anyip del: the prefixes that exist" "192.0.2.0/24" "$(PATH=$ROOT:$PATH comp pbr -n "$N" anyip del "")"
+eq "anyip del words" "dev" "$(comp pbr anyip del 192.0.2.0/24 "")"
+ok "anyip flush" p r anyip flush
+eq "relay first words" "help show" "$(comp pbr relay "")"
+has "relay options" "-iu" "$(comp pbr relay -i)"
+eq "relay: devices after -i" "lan0 lo wan0" "$(comp pbr -n "$N" relay -i "")"
+eq "relay: policies after -m" "append discard forward replace" "$(comp pbr relay -a -m "")"
+eq "pbr-anyip works like pbr anyip" "add del flush help list show" "$(comp pbr-anyip "")"
 
 # zsh: the same function run with a stand-in compadd that prints what it offers.
 zcomp() {
@@ -80,7 +97,7 @@ zcomp() {
 	' _ "$1" "$ROOT" | grep -- "^${1##* }" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 ok "zsh completion parses" zsh -n "$ROOT/completions/_pbr"
-eq "zsh: objects" "help mark nat sysctl table version" "$(zcomp "pbr ")"
+eq "zsh: objects" "anyip help mark nat relay sysctl table version" "$(zcomp "pbr ")"
 eq "zsh: table commands" "add del dhcp flush help list route rule show" "$(zcomp "pbr table ")"
 has "zsh: table names" "mytable" "$(zcomp "pbr table rule add ")"
 eq "zsh: devices inside -n NETNS" "lan0 lo wan0" "$(zcomp "pbr -n $N table route add mytable default dev ")"
@@ -88,4 +105,8 @@ eq "zsh: sysctl set keys end in =" "route_localnet= rp_filter=" "$(zcomp "pbr sy
 eq "zsh: pbr-table" "add del" "$(zcomp "pbr-table rule ")"
 eq "zsh: nat types" "dnat masquerade redirect snat" "$(zcomp "pbr nat add ")"
 has "zsh: mark table names" "mytable" "$(zcomp "pbr mark add table ")"
+eq "zsh: anyip add words" "dev redirect table" "$(zcomp "pbr anyip add 192.0.2.0/24 ")"
+eq "zsh: anyip devices" "lan0 lo wan0" "$(zcomp "pbr -n $N anyip add 192.0.2.0/24 dev ")"
+eq "zsh: relay policies" "replace" "$(zcomp "pbr relay -a -m re")"
+eq "zsh: pbr-anyip" "add del flush help list show" "$(zcomp "pbr-anyip ")"
 rm -f /etc/iproute2/rt_tables.d/other.conf
