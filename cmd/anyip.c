@@ -131,6 +131,15 @@ struct anyip {
 
 /* ---- words ---- */
 
+/* An IPv4 address in host order. */
+static uint32_t addr_u32(const struct ipaddr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a->a, 4);
+	return ntohl(v);
+}
+
 static int parse_anyip(struct words *w, struct anyip *a)
 {
 	const char *v, *pw;
@@ -268,7 +277,7 @@ static int load_instances(void)
 		in->a.mask = x[i].tag.mask;
 		in->a.flags = x[i].tag.flags & (F_NAMED_LOCAL | F_NAMED_REPLY | F_REDIRECT);
 		in->a.saved = x[i].tag.content;
-		in->a.target = in->a.redirect ? ntohl(*(uint32_t *)(void *)in->a.addr.a)
+		in->a.target = in->a.redirect ? addr_u32(&in->a.addr)
 					      : LOOP_NET | (in->a.reply & 0xffff);
 		in->mark_rule = &x[i];
 		ninsts++;
@@ -939,15 +948,16 @@ static int plan_add(struct anyip *a)
 				a->flags |= F_NAMED_LOCAL;
 		}
 	}
-	if (a->local == a->reply)
-		return err_usage("replies have a table of their own, not", a->table_word,
-				 NULL);
+	for (int i = -1; i < ninsts; i++)
+		if (a->local == (i < 0 ? a->reply : insts[i].a.reply))
+			return err_usage("replies have a table of their own, not", a->table_word,
+					 NULL);
 	if ((rc = mk_auto_mark(a->reply, &a->mark)) < 0)
 		return rc;
 	a->mask = opt.mark_mask;
 	if (a->redirect)
 		a->flags |= F_REDIRECT;
-	a->target = a->redirect ? ntohl(*(uint32_t *)(void *)a->addr.a)
+	a->target = a->redirect ? addr_u32(&a->addr)
 				: LOOP_NET | (a->reply & 0xffff);
 
 	/* A changed instance (other table, other redirect): the old one goes first. */
@@ -1093,20 +1103,7 @@ static int cmd_list(struct words *w)
 
 int anyip_main(int argc, char **argv)
 {
-	struct words w = {argc, argv, 1};
-	const char *cmd = w_next(&w);
+	static const struct crud c = {anyip_usage, cmd_addel, cmd_flush, cmd_list};
 
-	if (!cmd || !strcmp(cmd, "list") || !strcmp(cmd, "show"))
-		return cmd_list(&w);
-	if (is_help(cmd)) {
-		anyip_usage();
-		return 0;
-	}
-	if (!strcmp(cmd, "add"))
-		return cmd_addel(&w, true);
-	if (!strcmp(cmd, "del") || !strcmp(cmd, "delete"))
-		return cmd_addel(&w, false);
-	if (!strcmp(cmd, "flush"))
-		return cmd_flush(&w);
-	return err_usage("unknown command", cmd, "add, del, flush, list, show");
+	return crud_main(argc, argv, &c);
 }

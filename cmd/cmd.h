@@ -40,4 +40,16 @@ void relay_usage(void);
  */
 int begin_change(void);
 
+/*
+ * The commands of mark, nat and anyip: add, del (delete), flush, and
+ * list/show (also no command at all), help. Returns what the command does.
+ */
+struct crud {
+	void (*usage)(void);
+	int (*addel)(struct words *w, bool add);
+	int (*flush)(struct words *w);
+	int (*list)(struct words *w);
+};
+int crud_main(int argc, char **argv, const struct crud *c);
+
 #endif

@@ -411,20 +411,7 @@ static int cmd_list(struct words *w)
 
 int nat_main(int argc, char **argv)
 {
-	struct words w = {argc, argv, 1};
-	const char *cmd = w_next(&w);
+	static const struct crud c = {nat_usage, cmd_addel, cmd_flush, cmd_list};
 
-	if (!cmd || !strcmp(cmd, "list") || !strcmp(cmd, "show"))
-		return cmd_list(&w);
-	if (is_help(cmd)) {
-		nat_usage();
-		return 0;
-	}
-	if (!strcmp(cmd, "add"))
-		return cmd_addel(&w, true);
-	if (!strcmp(cmd, "del") || !strcmp(cmd, "delete"))
-		return cmd_addel(&w, false);
-	if (!strcmp(cmd, "flush"))
-		return cmd_flush(&w);
-	return err_usage("unknown command", cmd, "add, del, flush, list, show");
+	return crud_main(argc, argv, &c);
 }

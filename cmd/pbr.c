@@ -101,6 +101,26 @@ static struct {
 	bool locked;
 } run;
 
+int crud_main(int argc, char **argv, const struct crud *c)
+{
+	struct words w = {argc, argv, 1};
+	const char *cmd = w_next(&w);
+
+	if (!cmd || !strcmp(cmd, "list") || !strcmp(cmd, "show"))
+		return c->list(&w);
+	if (is_help(cmd)) {
+		c->usage();
+		return 0;
+	}
+	if (!strcmp(cmd, "add"))
+		return c->addel(&w, true);
+	if (!strcmp(cmd, "del") || !strcmp(cmd, "delete"))
+		return c->addel(&w, false);
+	if (!strcmp(cmd, "flush"))
+		return c->flush(&w);
+	return err_usage("unknown command", cmd, "add, del, flush, list, show");
+}
+
 int begin_change(void)
 {
 	int rc;

@@ -29,6 +29,8 @@ bad "table local" r local p r anyip add 192.0.2.0/24 dev lan0 table local
 bad "table main" r main p r anyip add 192.0.2.0/24 dev lan0 table main
 bad "table twice" r table p r anyip add 192.0.2.0/24 dev lan0 table t table t
 bad "the reply table as local table" r anyip-lan0-reply p r anyip add 192.0.2.0/24 dev lan0 table anyip-lan0-reply
+ok "setup: a second device" veth r lan1 h eth1
+bad "another device's reply table as local table" r anyip-lan0-reply p r anyip add 192.0.2.0/24 dev lan1 table anyip-lan0-reply
 bad "redirect without address" r redirect p r anyip add 192.0.2.0/24 dev lan0 redirect
 bad "redirect to a bad address" r 10.1.2.300 p r anyip add 192.0.2.0/24 dev lan0 redirect 10.1.2.300
 bad "redirect to IPv6" r 2001:db8::1 p r anyip add 192.0.2.0/24 dev lan0 redirect 2001:db8::1
