@@ -1064,15 +1064,13 @@ out:
 	return rc;
 }
 
-static int cmd_list(struct words *w)
+int anyip_print(const char *key)
 {
 	int rc;
 
-	if (w_more(w))
-		return w_unknown(w);
 	if ((rc = load_instances()) < 0)
 		return rc;
-	out_arr_open(NULL);
+	out_arr_open(key);
 	for (int i = 0; i < ninsts; i++) {
 		const struct anyip *a = &insts[i].a;
 		char p[IPADDR_STRLEN], t[INET_ADDRSTRLEN], tb[16], buf[16];
@@ -1097,6 +1095,40 @@ static int cmd_list(struct words *w)
 		out_obj_close();
 	}
 	out_arr_close();
+	free_instances();
+	return 0;
+}
+
+static int cmd_list(struct words *w)
+{
+	if (w_more(w))
+		return w_unknown(w);
+	return anyip_print(NULL);
+}
+
+int anyip_explain(const struct pkt *p, struct hit *h)
+{
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if (!p->iif[0] || p->family != AF_INET)
+		return 0;
+	if ((rc = load_instances()) < 0)
+		return rc;
+	for (int i = 0; i < ninsts; i++) {
+		const struct anyip *a = &insts[i].a;
+		uint32_t t = htonl(a->target);
+
+		if (strcmp(a->dev, p->iif) || !ipaddr_in_prefix(&p->dst, &a->prefix))
+			continue;
+		h->found = true;
+		h->index = i + 1;
+		snprintf(h->words, sizeof(h->words), "%s", a->words);
+		h->mark = a->mark;
+		h->mask = a->mask;
+		inet_ntop(AF_INET, &t, h->addr, sizeof(h->addr));
+		break;
+	}
 	free_instances();
 	return 0;
 }

@@ -3,6 +3,7 @@
 #define PBR_CMD_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "words.h"
 
@@ -51,5 +52,53 @@ struct crud {
 	int (*list)(struct words *w);
 };
 int crud_main(int argc, char **argv, const struct crud *c);
+
+/* ---- pbr show, explain, check: what each object says of itself ---- */
+
+struct pkt;
+struct ipaddr;
+
+/* What matched a packet in one object (pbr explain). */
+struct hit {
+	bool found;
+	int index;	     /* its number in "pbr OBJECT list" */
+	char words[200];     /* the words that made it */
+	uint32_t mark, mask; /* mark, anyip: the mark set */
+	uint32_t table;	     /* mark: the policy's table (0: none) */
+	bool sticky;	     /* mark: restored from the connection */
+	int nat_type;	     /* nat: 0 masquerade, 1 snat, 2 dnat, 3 redirect */
+	char addr[64];	     /* nat, anyip: the new address ("" when the kernel picks) */
+	uint16_t port;	     /* nat: the new port (0: kept) */
+};
+int mark_explain(const struct pkt *p, struct hit *h);
+struct selectors;
+struct pbr_tag;
+/* Every mark policy in the order they are tried, parsed back from its words. */
+int mark_policies(void (*fn)(const char *words, const struct selectors *sel,
+			     const struct pbr_tag *tag, int index, void *data),
+		  void *data);
+/* "pbr" or "pbr -n NETNS": the start of a command to paste. */
+const char *pbr_cmd(void);
+/* prerouting: dnat and redirect; else masquerade and snat (p->oif known). */
+int nat_explain(const struct pkt *p, bool prerouting, struct hit *h);
+int anyip_explain(const struct pkt *p, struct hit *h);
+
+/* The object's list as an array under key (NULL: the top level). */
+int table_print(const char *key);
+int mark_print(const char *key);
+int nat_print(const char *key);
+int anyip_print(const char *key);
+/* The running relay's counters as an object under key; null (and 1) when none runs. */
+int relay_print(const char *key);
+
+/* pbr check's findings as an array under key; *count gets how many. */
+int check_findings(const char *key, int *count);
+
+int show_main(int argc, char **argv);
+int explain_main(int argc, char **argv);
+int check_main(int argc, char **argv);
+void show_usage(void);
+void explain_usage(void);
+void check_usage(void);
 
 #endif

@@ -443,18 +443,16 @@ static int cmd_flush(struct words *w)
 	return tidy(&changed);
 }
 
-static int cmd_list(struct words *w)
+int mark_print(const char *key)
 {
 	size_t n;
 	struct rs_rule *x;
 	int rc, idx = 0;
 
-	if (w_more(w))
-		return w_unknown(w);
 	if ((rc = rs_load()) < 0)
 		return rc;
 	x = rs_rules(&n);
-	out_arr_open(NULL);
+	out_arr_open(key);
 	for (size_t i = 0; i < n; i++) {
 		char buf[16], tb[16];
 		bool v4 = false, v6 = false, first = true;
@@ -496,6 +494,128 @@ static int cmd_list(struct words *w)
 	}
 	out_arr_close();
 	return 0;
+}
+
+static int cmd_list(struct words *w)
+{
+	if (w_more(w))
+		return w_unknown(w);
+	return mark_print(NULL);
+}
+
+/*
+ * The policies in the order the kernel tries them, parsed back from their
+ * words; fn gets each with its number as "pbr mark list" prints it.
+ */
+static int each_policy(bool (*fn)(const struct rs_rule *x, struct policy *pol, int idx, void *d),
+		       void *data)
+{
+	size_t n;
+	struct rs_rule *x;
+	int rc, idx = 0;
+
+	if ((rc = rs_load()) < 0)
+		return rc;
+	x = rs_rules(&n);
+	for (size_t i = 0; i < n; i++) {
+		char buf[sizeof(x[i].comment) + 8], *argv[64];
+		struct policy pol;
+		struct words w;
+		bool first = true, stop;
+		int argc;
+
+		if (!x[i].tagged || x[i].tag.kind != TAG_MARK)
+			continue;
+		for (size_t j = 0; j < i && first; j++)
+			first = !(x[j].tagged && x[j].tag.kind == TAG_MARK && x[j].tag.id == x[i].tag.id);
+		if (!first)
+			continue;
+		idx++;
+		snprintf(buf, sizeof(buf), "mark %s", x[i].comment);
+		argc = split_words(buf, argv, 64);
+		w = (struct words){argc, argv, 1};
+		if (argc < 2 || parse_policy(&w, &pol, false, false) < 0) {
+			err_clear(); /* words cut short in the comment: not judged */
+			sel_free(&pol.sel);
+			continue;
+		}
+		stop = fn(&x[i], &pol, idx, data);
+		sel_free(&pol.sel);
+		if (stop)
+			break;
+	}
+	return 0;
+}
+
+struct policies_ctx {
+	void (*fn)(const char *words, const struct selectors *sel, const struct pbr_tag *tag,
+		   int index, void *data);
+	void *data;
+};
+
+static bool policies_one(const struct rs_rule *x, struct policy *pol, int idx, void *d)
+{
+	struct policies_ctx *c = d;
+
+	c->fn(x->comment, &pol->sel, &x->tag, idx, c->data);
+	return false;
+}
+
+int mark_policies(void (*fn)(const char *words, const struct selectors *sel,
+			     const struct pbr_tag *tag, int index, void *data),
+		  void *data)
+{
+	struct policies_ctx c = {fn, data};
+
+	return each_policy(policies_one, &c);
+}
+
+struct explain_ctx {
+	const struct pkt *p;
+	struct hit *h;
+};
+
+static bool explain_one(const struct rs_rule *x, struct policy *pol, int idx, void *d)
+{
+	struct explain_ctx *c = d;
+
+	if (!sel_match(&pol->sel, c->p))
+		return false;
+	c->h->found = true;
+	c->h->index = idx;
+	snprintf(c->h->words, sizeof(c->h->words), "%s", x->comment);
+	c->h->mark = x->tag.mark;
+	c->h->mask = x->tag.mask;
+	c->h->table = x->tag.table;
+	c->h->sticky = x->tag.flags & TAG_F_STICKY;
+	return true;
+}
+
+int mark_explain(const struct pkt *p, struct hit *h)
+{
+	struct explain_ctx c = {p, h};
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	/*
+	 * A later packet of a connection: a sticky policy that marked its first
+	 * packet restores the mark before the policies run.
+	 */
+	if (p->state != sel_state_bit("new")) {
+		struct pkt first = *p;
+		struct hit fh;
+		struct explain_ctx fc = {&first, &fh};
+
+		memset(&fh, 0, sizeof(fh));
+		first.state = sel_state_bit("new");
+		if ((rc = each_policy(explain_one, &fc)) < 0)
+			return rc;
+		if (fh.found && fh.sticky) {
+			*h = fh;
+			return 0;
+		}
+	}
+	return each_policy(explain_one, &c);
 }
 
 int mark_main(int argc, char **argv)

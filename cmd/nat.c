@@ -354,18 +354,16 @@ static int cmd_flush(struct words *w)
 	return 0;
 }
 
-static int cmd_list(struct words *w)
+int nat_print(const char *key)
 {
 	size_t n;
 	struct rs_rule *x;
 	int rc, idx = 0;
 
-	if (w_more(w))
-		return w_unknown(w);
 	if ((rc = rs_load()) < 0)
 		return rc;
 	x = rs_rules(&n);
-	out_arr_open(NULL);
+	out_arr_open(key);
 	for (size_t i = 0; i < n; i++) {
 		bool first = true, v4 = false, v6 = false;
 
@@ -406,6 +404,63 @@ static int cmd_list(struct words *w)
 		out_obj_close();
 	}
 	out_arr_close();
+	return 0;
+}
+
+static int cmd_list(struct words *w)
+{
+	if (w_more(w))
+		return w_unknown(w);
+	return nat_print(NULL);
+}
+
+int nat_explain(const struct pkt *p, bool prerouting, struct hit *h)
+{
+	size_t n;
+	struct rs_rule *x;
+	int rc, idx = 0;
+
+	memset(h, 0, sizeof(*h));
+	if ((rc = rs_load()) < 0)
+		return rc;
+	x = rs_rules(&n);
+	for (size_t i = 0; i < n; i++) {
+		char buf[sizeof(x[i].comment) + 8], *argv[64];
+		struct words w;
+		struct nat nt;
+		bool first = true, match;
+		int argc;
+
+		if (!x[i].tagged || x[i].tag.kind != TAG_NAT)
+			continue;
+		for (size_t j = 0; j < i && first; j++)
+			first = !(x[j].tagged && x[j].tag.kind == TAG_NAT && x[j].tag.id == x[i].tag.id);
+		if (!first)
+			continue;
+		idx++;
+		snprintf(buf, sizeof(buf), "nat %s", x[i].comment);
+		argc = split_words(buf, argv, 64);
+		w = (struct words){argc, argv, 1};
+		if (argc < 2 || parse_nat(&w, &nt) < 0) {
+			err_clear();
+			sel_free(&nt.sel);
+			continue;
+		}
+		match = ((nt.type == NAT_DNAT || nt.type == NAT_REDIRECT) == prerouting) &&
+			sel_match(&nt.sel, p);
+		if (match) {
+			h->found = true;
+			h->index = idx;
+			snprintf(h->words, sizeof(h->words), "%s", x[i].comment);
+			h->nat_type = (int)nt.type;
+			if (nt.lo.family)
+				ipaddr_addr_str(&nt.lo, h->addr, sizeof(h->addr));
+			h->port = nt.plo;
+		}
+		sel_free(&nt.sel);
+		if (match)
+			break;
+	}
 	return 0;
 }
 

@@ -46,6 +46,10 @@ static const struct object objects[] = {
 	 sysctl_usage},
 	{"anyip", anyip_main, "answer for every address of a subnet on one interface",
 	 anyip_usage},
+	{"show", show_main, "everything pbr owns, and what pbr check finds", show_usage},
+	{"explain", explain_main, "one packet's way: policies, NAT, rule, route, rp_filter",
+	 explain_usage},
+	{"check", check_main, "lint the live setup for what breaks policy routing", check_usage},
 	{"relay", relay_main, "DHCPv4 relay agent (the one daemon)", relay_usage},
 	{"help", help_main, "this help, or an object's", NULL},
 	{"version", version_main, "print the version", NULL},
@@ -100,6 +104,14 @@ static struct {
 	bool changing;
 	bool locked;
 } run;
+
+const char *pbr_cmd(void)
+{
+	static char buf[300];
+
+	snprintf(buf, sizeof(buf), "pbr%s%s", opt.netns ? " -n " : "", opt.netns ? opt.netns : "");
+	return buf;
+}
 
 int crud_main(int argc, char **argv, const struct crud *c)
 {

@@ -24,6 +24,7 @@
 #include "err.h"
 #include "out.h"
 #include "pbr.h"
+#include "cmd.h"
 #include "relay.h"
 #include "sbuf.h"
 
@@ -292,15 +293,20 @@ static int read_snapshot(char **text)
 	return 0;
 }
 
-int relay_show(void)
+static int show_snapshot(const char *key, bool absent_ok)
 {
 	char *text = NULL, *line, *next;
 	int rc, pass;
 
 	rc = read_snapshot(&text);
+	if (rc == -EEXIST && absent_ok) { /* none running */
+		err_clear();
+		out_null(key);
+		return 1;
+	}
 	if (rc < 0)
 		return rc;
-	out_obj_open(NULL);
+	out_obj_open(key);
 	/* Three passes over the lines: the relay, then servers, then interfaces. */
 	for (pass = 0; pass < 3; pass++) {
 		static const char *const kinds[] = {"relay", "server", "iface"};
@@ -341,4 +347,14 @@ int relay_show(void)
 	out_obj_close();
 	free(text);
 	return 0;
+}
+
+int relay_show(void)
+{
+	return show_snapshot(NULL, false);
+}
+
+int relay_print(const char *key)
+{
+	return show_snapshot(key, true);
 }

@@ -587,22 +587,14 @@ static void print_head(const struct tinfo *t)
 		out_null("registered");
 }
 
-static int cmd_list(struct words *w, bool detail)
+static int list_tables(const uint32_t *only, bool detail, const char *key)
 {
-	const char *name = w_next(w);
 	struct tset s;
-	uint32_t id;
 	int rc;
 
-	if (name) {
-		if (w_more(w))
-			return w_unknown(w);
-		if ((rc = names_table_id(name, &id)) < 0)
-			return rc;
-	}
-	if ((rc = collect(&s, name ? &id : NULL)) < 0)
+	if ((rc = collect(&s, only)) < 0)
 		return rc;
-	out_arr_open(NULL);
+	out_arr_open(key);
 	for (size_t t = 0; t < s.n; t++) {
 		out_obj_open(NULL);
 		print_head(&s.v[t]);
@@ -622,7 +614,9 @@ static int cmd_list(struct words *w, bool detail)
 			for (int f = 0; f < s.nf; f++)
 				for (size_t i = 0; i < s.rules[f]->n; i++)
 					if (s.rules[f]->v[i].table == s.v[t].id) {
-						out_text("\trule ");
+						out_text("\trule%s ", s.rules[f]->v[i].family == AF_INET6
+										? " -6"
+										: "");
 						rule_print(&s.rules[f]->v[i]);
 					}
 			out_arr_close();
@@ -634,6 +628,26 @@ static int cmd_list(struct words *w, bool detail)
 		free(s.all[f].v);
 	free(s.v);
 	return 0;
+}
+
+int table_print(const char *key)
+{
+	return list_tables(NULL, true, key);
+}
+
+static int cmd_list(struct words *w, bool detail)
+{
+	const char *name = w_next(w);
+	uint32_t id;
+	int rc;
+
+	if (name) {
+		if (w_more(w))
+			return w_unknown(w);
+		if ((rc = names_table_id(name, &id)) < 0)
+			return rc;
+	}
+	return list_tables(name ? &id : NULL, detail, NULL);
 }
 
 int table_main(int argc, char **argv)

@@ -848,3 +848,131 @@ void sel_exprs(struct nftnl_rule *r, const struct selectors *s, int family,
 		}
 	}
 }
+
+/* ---- matching one packet (pbr explain) ---- */
+
+static bool prefixes_match(const struct prefix_list *l, const struct ipaddr *a, int family)
+{
+	bool any = false, hit = false;
+
+	if (!l->n)
+		return true;
+	/* Without a prefix of the packet's family there is no rule for it at all. */
+	for (int i = 0; i < l->n; i++)
+		any |= l->v[i].family == family;
+	if (!any || a->family != family)
+		return false;
+	for (int i = 0; i < l->n && !hit; i++)
+		hit = ipaddr_in_prefix(a, &l->v[i]);
+	return l->negate ? !hit : hit;
+}
+
+static bool ports_match(const struct port_list *l, uint16_t port)
+{
+	bool hit = false;
+
+	if (!l->n)
+		return true;
+	if (!port)
+		return false;
+	for (int i = 0; i < l->n && !hit; i++)
+		hit = port >= l->r[i].lo && port <= l->r[i].hi;
+	return l->negate ? !hit : hit;
+}
+
+bool sel_match(const struct selectors *s, const struct pkt *p)
+{
+	if (s->iif[0] && strcmp(s->iif, p->iif))
+		return false;
+	if (s->oif[0] && strcmp(s->oif, p->oif))
+		return false;
+	if (s->has_mac)
+		return false;
+	if (!prefixes_match(&s->from, &p->src, p->family) ||
+	    !prefixes_match(&s->to, &p->dst, p->family))
+		return false;
+	if (s->has_proto && s->proto != p->proto)
+		return false;
+	if (!ports_match(&s->sport, p->sport) || !ports_match(&s->dport, p->dport))
+		return false;
+	if (s->states && !(s->states & p->state))
+		return false;
+	if (s->dscp >= 0 && s->dscp != (p->dscp < 0 ? 0 : p->dscp))
+		return false;
+	return true;
+}
+
+uint8_t sel_state_bit(const char *word)
+{
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (!strcmp(states[i].name, word))
+			return states[i].bit;
+	return 0;
+}
+
+static bool same_prefixes(const struct prefix_list *a, const struct prefix_list *b)
+{
+	if (a->negate != b->negate || a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++)
+		if (!ipaddr_equal(&a->v[i], &b->v[i]))
+			return false;
+	return true;
+}
+
+static bool prefixes_cover(const struct prefix_list *a, const struct prefix_list *b)
+{
+	if (!a->n)
+		return true;
+	if (!b->n)
+		return false;
+	if (a->negate || b->negate)
+		return same_prefixes(a, b);
+	for (int i = 0; i < b->n; i++) {
+		bool in = false;
+
+		for (int j = 0; j < a->n && !in; j++)
+			in = b->v[i].len >= a->v[j].len && ipaddr_in_prefix(&b->v[i], &a->v[j]);
+		if (!in)
+			return false;
+	}
+	return true;
+}
+
+static bool ports_cover(const struct port_list *a, const struct port_list *b)
+{
+	if (!a->n)
+		return true;
+	if (!b->n)
+		return false;
+	if (a->negate || b->negate)
+		return a->negate == b->negate && a->n == b->n &&
+		       !memcmp(a->r, b->r, (size_t)a->n * sizeof(a->r[0]));
+	for (int i = 0; i < b->n; i++) {
+		bool in = false;
+
+		for (int j = 0; j < a->n && !in; j++)
+			in = b->r[i].lo >= a->r[j].lo && b->r[i].hi <= a->r[j].hi;
+		if (!in)
+			return false;
+	}
+	return true;
+}
+
+bool sel_covers(const struct selectors *a, const struct selectors *b)
+{
+	if (a->iif[0] && strcmp(a->iif, b->iif))
+		return false;
+	if (a->oif[0] && strcmp(a->oif, b->oif))
+		return false;
+	if (a->has_mac && (!b->has_mac || memcmp(a->mac, b->mac, 6)))
+		return false;
+	if (a->has_proto && (!b->has_proto || a->proto != b->proto))
+		return false;
+	if (a->states && (!b->states || (b->states & ~a->states)))
+		return false;
+	if (a->dscp >= 0 && a->dscp != b->dscp)
+		return false;
+	return prefixes_cover(&a->from, &b->from) && prefixes_cover(&a->to, &b->to) &&
+	       ports_cover(&a->sport, &b->sport) && ports_cover(&a->dport, &b->dport);
+}

@@ -105,6 +105,28 @@ struct nftnl_set *sel_set_build(const struct selectors *s, enum sel_list which, 
 void sel_set_text(const struct selectors *s, enum sel_list which, int family, const char *nft,
 		  const char *name, struct sbuf *b);
 
+/* One packet as pbr explain describes it; what is not given is unknown. */
+struct pkt {
+	int family;		     /* AF_INET or AF_INET6 */
+	char iif[IFNAMSIZ];	     /* "": this machine's own packet */
+	char oif[IFNAMSIZ];	     /* known after the first route lookup */
+	struct ipaddr src, dst;	     /* src.family 0: not given */
+	uint8_t proto;		     /* 0: not given */
+	uint16_t sport, dport;	     /* 0: not given */
+	uint32_t mark;
+	uint8_t state;		     /* one ct state bit (NF_CT_STATE_BIT) */
+	int dscp;		     /* -1: not given, taken as 0 */
+};
+/*
+ * Would a rule with these selectors match p? A selector on something the
+ * packet does not give (a port, the source, the MAC) does not match.
+ */
+bool sel_match(const struct selectors *s, const struct pkt *p);
+/* Does every packet b matches also match a (so a, tried first, shadows b)? */
+bool sel_covers(const struct selectors *a, const struct selectors *b);
+/* The ct state bit of "new", "established", "related" or "invalid"; 0 if none. */
+uint8_t sel_state_bit(const char *word);
+
 /* 64-bit FNV-1a, for identities and content hashes. */
 uint64_t hash64(uint64_t h, const void *p, size_t n);
 #define HASH64_INIT 0xcbf29ce484222325ull

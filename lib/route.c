@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -6,11 +8,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "err.h"
+#include "link.h"
 #include "names.h"
 #include "nl.h"
 #include "out.h"
 #include "pbr.h"
 #include "rt.h"
+#include "sysctl.h"
 #include "sbuf.h"
 
 /* The kernel's default route metric: 0 for IPv4, IP6_RT_PRIO_USER for IPv6. */
@@ -358,4 +363,140 @@ void route_print(const struct route *r)
 	out_str("protocol", " proto %s", rt_proto_str(r->protocol, pb, sizeof(pb)));
 	out_nl();
 	out_obj_close();
+}
+
+/* ---- route get ---- */
+
+static int get_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (t <= RTA_MAX)
+		tb[t] = a;
+	return MNL_CB_OK;
+}
+
+static void attr_addr(const struct nlattr *a, int family, struct ipaddr *out)
+{
+	size_t n = (size_t)ipaddr_bytes(family);
+
+	memset(out, 0, sizeof(*out));
+	if (!a || mnl_attr_get_payload_len(a) < n)
+		return;
+	out->family = (uint8_t)family;
+	out->len = (uint8_t)(n * 8);
+	memcpy(out->a, mnl_attr_get_payload(a), n);
+}
+
+static int get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_answer *a = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = {0};
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*rtm), get_attr_cb, tb);
+	a->type = rtm->rtm_type;
+	a->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	a->oif = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	attr_addr(tb[RTA_GATEWAY], rtm->rtm_family, &a->gw);
+	attr_addr(tb[RTA_PREFSRC], rtm->rtm_family, &a->prefsrc);
+	return MNL_CB_OK;
+}
+
+int route_get(const struct route_query *q, struct route_answer *a)
+{
+	char buf[RT_MSG_SIZE];
+	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETROUTE, 0, sizeof(struct rtmsg));
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	size_t n = (size_t)ipaddr_bytes(q->family);
+	struct nl *nl;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if ((rc = nl_rtnl(&nl)) < 0)
+		return rc;
+	rtm->rtm_family = (uint8_t)q->family;
+	/* The table the lookup ended in, not the cache's idea of it. */
+	rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
+	rtm->rtm_dst_len = (uint8_t)(n * 8);
+	mnl_attr_put(nlh, RTA_DST, n, q->dst.a);
+	if (q->src.family) {
+		rtm->rtm_src_len = (uint8_t)(n * 8);
+		mnl_attr_put(nlh, RTA_SRC, n, q->src.a);
+	}
+	if (q->iif)
+		mnl_attr_put_u32(nlh, RTA_IIF, (uint32_t)q->iif);
+	if (q->oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)q->oif);
+	if (q->mark)
+		mnl_attr_put_u32(nlh, RTA_MARK, q->mark);
+	if (q->proto)
+		mnl_attr_put_u8(nlh, RTA_IP_PROTO, q->proto);
+	if (q->sport)
+		mnl_attr_put_u16(nlh, RTA_SPORT, htons(q->sport));
+	if (q->dport)
+		mnl_attr_put_u16(nlh, RTA_DPORT, htons(q->dport));
+	rc = nl_query(nl, nlh, get_cb, a);
+	if (rc < 0 && rc != -ENOMEM && rc != -EPERM)
+		a->error = rc; /* the kernel's verdict on this packet */
+	else if (rc < 0)
+		return err_sys(-rc, "cannot ask the kernel for a route");
+	return 0;
+}
+
+static uint32_t conf_value(const char *key, const char *scope)
+{
+	char path[256], buf[32];
+	uint32_t v = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", scope, key);
+	if (sc_read(path, buf, sizeof(buf)) == 0)
+		parse_u32(buf, &v);
+	return v;
+}
+
+int rp_filter_verdict(int iif, const struct ipaddr *src, const struct ipaddr *dst, bool dst_local,
+		      uint32_t mark, struct rp_verdict *v)
+{
+	char dev[IF_NAMESIZE];
+	struct route_query q = {.family = AF_INET, .dst = *src};
+	struct route_answer back;
+	uint32_t all, own;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (!if_indextoname((unsigned)iif, dev))
+		return 0;
+	all = conf_value("rp_filter", "all");
+	own = conf_value("rp_filter", dev);
+	v->mode = (int)(all > own ? all : own);
+	v->used_mark = conf_value("src_valid_mark", "all") || conf_value("src_valid_mark", dev);
+	/* The kernel's reverse lookup: to the source, from the destination if it is ours. */
+	if (dst_local)
+		q.src = *dst;
+	q.mark = v->used_mark ? mark : 0;
+	if ((rc = route_get(&q, &back)) < 0)
+		return rc;
+	v->back_oif = back.error || back.type != RTN_UNICAST ? 0 : back.oif;
+	if (!v->mode)
+		return 0;
+	/* Loose mode too drops a mismatch on an interface without an IPv4 address. */
+	if (v->back_oif && v->back_oif != iif && v->mode != 1) {
+		struct ifa_entry *a;
+		size_t n;
+		bool has = false;
+
+		if ((rc = addr_dump(AF_INET, &a, &n)) < 0)
+			return rc;
+		for (size_t i = 0; i < n && !has; i++)
+			has = a[i].ifindex == iif;
+		free(a);
+		v->drops = !has;
+		return 0;
+	}
+	v->drops = !v->back_oif || (v->mode == 1 && v->back_oif != iif);
+	return 0;
 }

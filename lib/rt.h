@@ -85,6 +85,42 @@ char *route_words(const struct route *r);
 char *route_cmd(const char *verb, const struct route *r);
 void route_print(const struct route *r);
 
+/* The kernel's answer to one route lookup (RTM_GETROUTE), as ip route get. */
+struct route_query {
+	int family;
+	struct ipaddr dst, src; /* src.family 0: none */
+	int iif;		/* 0: this machine's own packet */
+	int oif;		/* 0: any */
+	uint32_t mark;
+	uint8_t proto;
+	uint16_t sport, dport;
+};
+struct route_answer {
+	int error;	/* 0, or the kernel's -errno: -EXDEV is rp_filter's drop */
+	uint8_t type;	/* RTN_UNICAST, RTN_LOCAL, ... */
+	uint32_t table; /* where the FIB lookup found it */
+	int oif;
+	struct ipaddr gw, prefsrc; /* family 0: none */
+};
+/* Ask the kernel; the answer's error is the kernel's, the return value ours. */
+int route_get(const struct route_query *q, struct route_answer *a);
+
+/*
+ * Reverse-path filtering of a packet from src arriving on iif, as the kernel
+ * does it (fib_validate_source): the effective mode (0 off, 1 strict,
+ * 2 loose), whether it drops the packet, and the interface the way back
+ * leads out of (0: none). The kernel only says "Invalid argument" for every
+ * input drop; this tells rp_filter's from the others. IPv4 only.
+ */
+struct rp_verdict {
+	int mode;
+	bool drops;
+	int back_oif;
+	bool used_mark; /* src_valid_mark on: the lookup used the packet's mark */
+};
+int rp_filter_verdict(int iif, const struct ipaddr *src, const struct ipaddr *dst, bool dst_local,
+		      uint32_t mark, struct rp_verdict *v);
+
 /* "ip" or "ip -n NS" and " -6" as needed, for command texts. */
 const char *ip_cmd(int family);
 /* Protocol number as ip(8) names it (pbr included). */
