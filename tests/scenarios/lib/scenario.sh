@@ -1,0 +1,128 @@
+# Shared helpers for the seed scenarios (tests/scenarios/seedNNN.sh): each
+# reproduces one write-up from /work/shared/seeds end to end. Source after
+# setting nothing: it brings in tests/lib.sh (namespaces, checks, state) and
+# tests/dhcp.sh (dnsmasq, udhcpc, pbr relay, tcpdump captures; $TMPD).
+#
+# Not a test file: tests/run runs only tests/scenarios/*.sh.
+. "$ROOT/tests/lib.sh"
+. "$ROOT/tests/dhcp.sh"
+
+# rp_filter_distro NS MODE: the reverse-path filter a distribution ships.
+#   debian   systemd's /usr/lib/sysctl.d/50-default.conf (Debian, Ubuntu,
+#            Raspberry Pi OS): default=2 and every interface (the "*"
+#            wildcard, re-applied by udev to interfaces that appear later)
+#            loose; "all" is excluded from the wildcard.
+#   rhel     RHEL, Fedora, CentOS: all=1 and default=1, strict.
+# Call before the namespace's interfaces exist (default covers them) and
+# again after (the wildcard, or devices made elsewhere and moved in).
+rp_filter_distro() {
+	local n=$1 mode=$2
+	# Through /proc/sys (this namespace's view): device names may hold dots (eth0.2).
+	case $mode in
+	debian)
+		nsx "$n" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do
+			[ "$f" = /proc/sys/net/ipv4/conf/all/rp_filter ] || echo 2 >"$f"; done'
+		;;
+	rhel)
+		nsx "$n" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 1 >"$f"; done'
+		;;
+	*) echo "rp_filter_distro: unknown mode $mode" >&2; return 1 ;;
+	esac
+}
+
+# isp_drop_spoofed NS DEV ADDR|PREFIX: an ISP forwards from its customer link
+# only what carries the customer's own source; the rest is dropped and
+# counted in nft table "ip antispoof" (spoofed_drops NS reads the count).
+isp_drop_spoofed() {
+	nsx "$1" nft -f - <<EOF
+table ip antispoof {
+	chain customer {
+		type filter hook forward priority filter; policy accept;
+		iifname "$2" ip saddr != $3 counter drop
+	}
+}
+EOF
+}
+spoofed_drops() {
+	nsx "$1" nft -j list table ip antispoof |
+		jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add // 0'
+}
+
+# must DESC CMD...: as ok, and the scenario stops when it fails: what follows
+# depends on it, and must not pass by comparing two empty strings.
+must() {
+	local d=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$d"
+	else
+		fail "$d" "$out" "(the scenario stops here: what follows depends on it)"
+		exit 1
+	fi
+}
+
+# wait_for CMD...: poll CMD until it succeeds, up to 30 s (generous: other
+# test suites may be loading the machine).
+wait_for() {
+	local i
+	for i in $(seq 300); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# cap NS DEV NAME FILTER...: tcpdump into $TMPD/NAME.pcap, running when this
+# returns; cap_stop NAME ends it (the packets so far are in the file);
+# cap_n NAME [FILTER...] counts the packets that match FILTER.
+declare -A CAPPID
+cap() {
+	local n=$1 dev=$2 name=$3 i
+	shift 3
+	rm -f "$TMPD/$name.pcap" "$TMPD/$name.tcpdump"
+	# ip netns exec execs tcpdump: $! is tcpdump itself.
+	ip netns exec "$(ns "$n")" tcpdump -Z root --immediate-mode -ni "$dev" -U \
+		-w "$TMPD/$name.pcap" "$@" >"$TMPD/$name.tcpdump" 2>&1 &
+	CAPPID[$name]=$!
+	for i in $(seq 200); do
+		grep -q "listening on" "$TMPD/$name.tcpdump" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+cap_stop() {
+	local pid=${CAPPID[$1]:-}
+	[ -n "$pid" ] || return 0
+	# SIGTERM: a background job of a script starts with SIGINT ignored.
+	kill -TERM "$pid" 2>/dev/null
+	wait_for sh -c "! kill -0 $pid 2>/dev/null"
+	wait "$pid" 2>/dev/null
+	unset "CAPPID[$1]"
+}
+cap_n() {
+	local n=$1
+	shift
+	tcpdump -nr "$TMPD/$n.pcap" "$@" 2>/dev/null | wc -l
+}
+
+# tcp_echo NS ADDR PORT BYTES: send BYTES random bytes to an echo service and
+# compare what comes back: "same", or "differs (N bytes back)".
+tcp_echo() {
+	local f=$TMPD/echo.$$.$RANDOM
+	head -c "$4" /dev/urandom >"$f.sent"
+	nsx "$1" timeout 10 socat -T5 - TCP:"$2":"$3",connect-timeout=4 <"$f.sent" >"$f.got" 2>/dev/null
+	if cmp -s "$f.sent" "$f.got"; then
+		echo same
+	else
+		echo "differs ($(stat -c %s "$f.got") bytes back)"
+	fi
+	rm -f "$f.sent" "$f.got"
+}
+
+# rp_of NS DEV: the rp_filter the kernel applies on DEV, max(all, DEV).
+rp_of() {
+	local a d
+	a=$(nsx "$1" cat /proc/sys/net/ipv4/conf/all/rp_filter)
+	d=$(nsx "$1" cat "/proc/sys/net/ipv4/conf/$2/rp_filter")
+	echo $((a > d ? a : d))
+}

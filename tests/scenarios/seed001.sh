@@ -1,0 +1,183 @@
+#!/bin/bash
+# Seed 001, "Bodging a brouter", end to end.
+#
+# The flat's LAN and the ISP's router share 192.168.0.0/24. A Raspberry Pi
+# sits inline: eth0 192.168.0.125 to the ISP router (192.168.0.1, DHCP
+# server), eth1 192.168.0.126 to the switch with the Roku, proxy_arp on
+# both, forwarding on. tailscale0 (100.120.7.128; here a veth into the
+# "tailnet" namespace, which like Tailscale accepts only tailnet sources)
+# reaches the parents' 192.168.1.0/24 with Jellyfin at 192.168.1.30:8096.
+# The Pi runs Raspberry Pi OS: systemd's rp_filter=2 (loose) on every
+# interface.
+#
+# What the write-up leaves out: with both /24s on the Pi the kernel routes
+# the whole subnet out eth0 (the first route), so proxy_arp never answers
+# the ISP router for a LAN host and nothing comes back to the Roku. pbr
+# states which side each address lives on (table brouter); the rest is the
+# write-up's recipe in pbr words, and isc-dhcp-relay's config turned into
+# `pbr relay`.
+#
+#   roku --eth1[ pi ]eth0-- isp router (dnsmasq, NAT) -- internet server
+#                 tailscale0 -- tailnet router -- jellyfin
+. "$ROOT/tests/scenarios/lib/scenario.sh"
+
+ns_add isp pi roku tailnet jelly net
+rp_filter_distro pi debian
+# The ISP router: a LAN bridge (the Pi's eth0 is one port), DHCP, NAT out.
+nsx isp ip link add br0 type bridge
+nsx isp ip link set br0 up
+veth isp p1 pi eth0
+nsx isp ip link set p1 master br0
+addr isp br0 192.168.0.1/24
+veth isp wan net eth0
+addr isp wan 198.51.100.2/24
+addr net eth0 198.51.100.1/24
+addr net lo 203.0.113.10/32
+route isp add default via 198.51.100.1
+fwd isp
+nsx isp nft add table ip nat
+nsx isp nft add chain ip nat post '{ type nat hook postrouting priority srcnat; }'
+nsx isp nft add rule ip nat post oifname wan masquerade
+dnsmasq_start isp br0 192.168.0.50,192.168.0.99,255.255.255.0,2m --dhcp-option=3,192.168.0.1
+# The Pi, as systemd-networkd leaves it: two addresses in one /24.
+addr pi eth0 192.168.0.125/24
+veth pi eth1 roku eth0
+addr pi eth1 192.168.0.126/24
+route pi add default via 192.168.0.1
+veth pi tailscale0 tailnet ts
+addr pi tailscale0 100.120.7.128/32
+route pi add 100.64.0.0/10 dev tailscale0
+rp_filter_distro pi debian
+# The parents' tailnet router: forwards between the tailnet and 192.168.1.0/24.
+addr tailnet ts 100.100.0.1/32
+route tailnet add 100.120.7.128 dev ts
+veth tailnet lan1 jelly eth0
+addr tailnet lan1 192.168.1.1/24
+addr jelly eth0 192.168.1.30/24
+route jelly add default via 192.168.1.1
+fwd tailnet
+# A point-to-point tunnel: the veth standing in for it answers ARP for what
+# the far side routes, so "default dev tailscale0" works as on a tun.
+nsx tailnet sysctl -qw net.ipv4.conf.ts.proxy_arp=1
+# Tailscale takes only packets from tailnet addresses (cryptokey routing).
+isp_drop_spoofed tailnet ts 100.64.0.0/10
+whoami_server jelly 8096
+whoami_server net 8080
+
+R=$(ns pi)
+S0=$(state pi)
+eq "the Pi filters loosely (Raspberry Pi OS) on eth0, eth1 and tailscale0" "2 2 2" \
+	"$(rp_of pi eth0) $(rp_of pi eth1) $(rp_of pi tailscale0)"
+# The values pbr's sysctl commands will change, as pbr reads them.
+fwd0=$(p pi sysctl get forwarding | awk '{print $3}')
+parp0=$(p pi sysctl get dev eth0 proxy_arp | awk '{print $3}')
+parp1=$(p pi sysctl get dev eth1 proxy_arp | awk '{print $3}')
+
+# ---- before ----
+eq "before: the Pi routes all of 192.168.0.0/24 out eth0 (the first route)" eth0 \
+	"$(ip -n "$R" -j route get 192.168.0.53 | jq -r '.[0].dev')"
+no "before: the Roku gets no lease (DHCP broadcasts are not forwarded)" \
+	nsx roku busybox udhcpc -n -q -f -i eth0 -t 3 -T 1 -s /bin/true
+
+# ---- the brouter, in pbr words ----
+setup_brouter() {
+	p pi sysctl set forwarding=1 &&
+	p pi sysctl set dev eth0 proxy_arp=1 &&
+	p pi sysctl set dev eth1 proxy_arp=1 &&
+	# Which side each address of the shared /24 lives on: the ISP router
+	# upstream, everyone else downstream.
+	p pi table add brouter &&
+	p pi table route add brouter 192.168.0.1 dev eth0 &&
+	p pi table route add brouter 192.168.0.0/24 dev eth1 &&
+	p pi table rule add brouter to 192.168.0.0/24
+}
+# The write-up's mark, rule, route and masquerade.
+setup_tunnel_route() {
+	p pi table add tunnel id 100 &&
+	p pi table route add tunnel default dev tailscale0 &&
+	p pi mark add table tunnel to 192.168.1.0/24
+}
+setup_tunnel_nat() { p pi nat add masquerade oif tailscale0; }
+setup_all() { setup_brouter && setup_tunnel_route && setup_tunnel_nat; }
+
+twice "setup: forwarding, proxy_arp, table brouter" pi setup_brouter
+eq "the Roku's side: 192.168.0.53 is routed out eth1" eth1 \
+	"$(ip -n "$R" -j route get 192.168.0.53 | jq -r '.[0].dev')"
+eq "the ISP router's side: 192.168.0.1 is routed out eth0" eth0 \
+	"$(ip -n "$R" -j route get 192.168.0.1 | jq -r '.[0].dev')"
+eq "sysctl: forwarding and proxy_arp as the write-up's 99-proxyarp.conf" "1 1 1" \
+	"$(for k in forwarding 'dev eth0 proxy_arp' 'dev eth1 proxy_arp'; do p pi sysctl get $k; done | awk '{print $3}' | tr '\n' ' ' | sed 's/ $//')"
+
+# ---- DHCP through pbr relay: SERVERS="192.168.0.1" INTERFACES="eth1 eth0" ----
+cap pi eth0 dhcp0 udp port 67 or udp port 68
+cap pi eth1 dhcp1 udp port 67 or udp port 68
+relay_start pi -q -i eth1 -i eth0 192.168.0.1
+udhcpc_start roku eth0
+ip=$(lease_wait roku eth0 bound)
+must "the Roku got a lease from the ISP router through the relay" test -n "$ip"
+has "the lease is in the ISP router's pool" "192.168.0." "$ip"
+has "the lease names 192.168.0.1 as server" " 192.168.0.1" "$(cat "$TMPD/lease-roku-eth0")"
+kill -USR1 "$(udhcpc_pid roku eth0)"
+eq "the Roku renews and keeps its address" "$ip" "$(lease_wait roku eth0 renew 1)"
+cap_stop dhcp0
+cap_stop dhcp1
+# The seed's tcpdump, line by line.
+ok "eth1: the Roku's broadcast request" test "$(cap_n dhcp1 src 0.0.0.0 and dst 255.255.255.255)" -ge 1
+ok "eth0: relayed from 192.168.0.125 to 192.168.0.1" test "$(cap_n dhcp0 src 192.168.0.125 and dst 192.168.0.1 and dst port 67)" -ge 2
+ok "eth0: the server answers giaddr 192.168.0.126" test "$(cap_n dhcp0 src 192.168.0.1 and dst 192.168.0.126)" -ge 2
+ok "eth1: the reply goes out from 192.168.0.126" test "$(cap_n dhcp1 src 192.168.0.126 and src port 67)" -ge 2
+ok "the renewal went straight to the server and was answered (unicast through the brouter)" \
+	test "$(cap_n dhcp1 src "$ip" and dst 192.168.0.1 and dst port 67)" -ge 1 -a \
+	"$(cap_n dhcp0 src 192.168.0.1 and dst "$ip" and dst port 68)" -ge 1
+eq "the Roku reaches the internet through the ISP router (its NAT address)" 198.51.100.2 \
+	"$(whoami roku 203.0.113.10 8080)"
+
+# ---- the tunnel ----
+eq "before the tunnel policy: the Roku cannot reach Jellyfin" "" "$(whoami roku 192.168.1.30 8096)"
+twice "setup: table tunnel, route dev tailscale0, mark to 192.168.1.0/24" pi setup_tunnel_route
+cap pi tailscale0 ts1 icmp
+no "mark alone: the Roku's ping into the tunnel gets no reply" nsx roku ping -c2 -W2 -q 192.168.1.30
+cap_stop ts1
+ok "mark alone: echo requests leave by tailscale0 from the Roku's own address (the seed's first tcpdump)" \
+	test "$(cap_n ts1 src "$ip" and dst 192.168.1.30 and 'icmp[icmptype] == icmp-echo')" -ge 1
+eq "mark alone: no echo reply comes back" 0 "$(cap_n ts1 'icmp[icmptype] == icmp-echoreply')"
+ok "mark alone: the tailnet dropped the foreign source" test "$(spoofed_drops tailnet)" -ge 1
+
+twice "setup: nat masquerade oif tailscale0" pi setup_tunnel_nat
+cap pi tailscale0 ts2 icmp or tcp port 8096 or host 203.0.113.10
+ok "after: the Roku pings Jellyfin" nsx roku ping -c2 -W3 -q 192.168.1.30
+eq "after: Jellyfin answers the Roku, seeing the tunnel address" 100.120.7.128 "$(whoami roku 192.168.1.30 8096)"
+eq "after: internet traffic still leaves by eth0 and the ISP's NAT" 198.51.100.2 "$(whoami roku 203.0.113.10 8080)"
+cap_stop ts2
+ok "tailscale0: requests from 100.120.7.128 and replies to it (the seed's second tcpdump)" \
+	test "$(cap_n ts2 src 100.120.7.128 and dst 192.168.1.30)" -ge 2 -a \
+	"$(cap_n ts2 src 192.168.1.30 and dst 100.120.7.128 and 'icmp[icmptype] == icmp-echoreply')" -ge 2
+eq "tailscale0: nothing carries the Roku's own address" 0 "$(cap_n ts2 host "$ip")"
+eq "tailscale0: no internet traffic goes into the tunnel" 0 "$(cap_n ts2 host 203.0.113.10)"
+eq "the Pi's own traffic to 192.168.1.30 takes the tunnel too" 100.120.7.128 "$(whoami pi 192.168.1.30 8096)"
+ok "pbr check finds nothing wrong" p pi check
+
+# ---- the whole setup again ----
+S1=$(state pi)
+ok "the whole setup runs again" setup_all
+eq "re-running the whole setup changed nothing" "$S1" "$(state pi)"
+kill -USR1 "$(udhcpc_pid roku eth0)"
+eq "a renewal after the re-run keeps the address" "$ip" "$(lease_wait roku eth0 renew 2)"
+
+# ---- removal ----
+relay_stop pi
+kill "$(udhcpc_pid roku eth0)"
+ok "remove: nat, mark, tables" p pi -b - <<'B'
+nat del masquerade oif tailscale0
+mark del table tunnel to 192.168.1.0/24
+table del tunnel
+table del brouter
+B
+ok "remove: sysctls back to what pbr read before" p pi sysctl set forwarding="$fwd0"
+ok "remove: eth0's proxy_arp back" p pi sysctl set dev eth0 proxy_arp="$parp0"
+ok "remove: eth1's proxy_arp back" p pi sysctl set dev eth1 proxy_arp="$parp1"
+eq "after removal: the Pi's rules, routes, nftables, sysctls and table names are as before pbr" \
+	"$S0" "$(state pi)"
+eq "after removal: the Roku cannot reach Jellyfin again" "" "$(whoami roku 192.168.1.30 8096)"
+eq "after removal: the Roku's side is routed out eth0 again" eth0 \
+	"$(ip -n "$R" -j route get 192.168.0.53 | jq -r '.[0].dev')"
