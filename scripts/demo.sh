@@ -1,6 +1,7 @@
 #!/bin/bash
-# make demo: a seed setup in throwaway network namespaces, narrated.
-# Nothing outside the namespaces changes: /etc/iproute2 is a private copy.
+# make demo: seed 001's brouter in throwaway network namespaces, narrated.
+# Nothing outside the namespaces changes: /etc/iproute2 and /run/lock are
+# private copies in a mount namespace of our own.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export ROOT PBR=${PBR:-$ROOT/pbr}
@@ -13,9 +14,9 @@ cp -a /etc/iproute2/. "$d/"
 mount -t tmpfs pbr-demo /etc/iproute2
 cp -a "$d/." /etc/iproute2/
 mkdir -p /etc/iproute2/rt_protos.d && cp "$ROOT/man/pbr.conf" /etc/iproute2/rt_protos.d/
-mount -t tmpfs pbr-demo-lock /run/lock
+mkdir -p /run/lock && mount -t tmpfs pbr-demo-lock /run/lock
 rm -rf "$d"
-. "$ROOT/tests/lib.sh"
+. "$ROOT/tests/scenarios/lib/scenario.sh"
 
 B="" N=""
 if [ -t 1 ]; then
@@ -23,80 +24,127 @@ if [ -t 1 ]; then
 	N=$(tput sgr0 2>/dev/null || true)
 fi
 say() { printf '\n%s# %s%s\n' "$B" "$*" "$N"; }
+# run NS CMD...: a command on one of the machines, as typed there.
 run() {
 	local n=$1
 	shift
-	printf '%s%s$ %s%s\n' "$B" "$n" "$*" "$N"
+	printf '%s%s# %s%s\n' "$B" "$n" "$*" "$N"
 	nsx "$n" "$@" 2>&1 | sed 's/^/  /'
 }
-# pbr as the router's admin types it (inside the router's namespace).
-pbr_rt() {
-	printf '%srouter$ pbr %s%s\n' "$B" "$*" "$N"
-	p rt "$@" 2>&1 | sed 's/^/  /'
+# pi WORDS...: pbr as the Pi's admin types it.
+pi() {
+	printf '%spi# pbr %s%s\n' "$B" "$*" "$N"
+	p pi "$@" 2>&1 | sed 's/^/  /'
 }
+# jellyfin: what the Roku gets from Jellyfin (the address Jellyfin sees).
+jellyfin() {
+	local r
+	r=$(whoami roku 192.168.1.30 8096)
+	printf '  roku -> jellyfin 192.168.1.30:8096: %s\n' "${r:-no answer}"
+}
+# pcap_show NS NAME: a capture as tcpdump prints it, read inside NS (with -i any
+# the file holds interface indexes: their names are the namespace's).
+pcap_show() { nsx "$1" tcpdump -nr "$TMPD/$2.pcap" 2>/dev/null | cut -d' ' -f2- | sed 's/^/  /'; }
 
-say "Seed 003: per-host source routing. A router has a slow default uplink"
-say "(eth0.2, ISP 1) and a fast one (ppp0, ISP 2). Only the MacBook,"
-say "192.168.1.169, may use the fast one. Building it in namespaces..."
-ns_add rt mac other isp1 isp2 srv
-ip -n "$(ns rt)" link add br-lan type bridge && ip -n "$(ns rt)" link set br-lan up
-veth mac eth0 rt lan1 && veth other eth0 rt lan2
-ip -n "$(ns rt)" link set lan1 master br-lan && ip -n "$(ns rt)" link set lan2 master br-lan
-addr rt br-lan 192.168.1.1/24
-addr mac eth0 192.168.1.169/24 && addr other eth0 192.168.1.170/24
-route mac add default via 192.168.1.1 && route other add default via 192.168.1.1
-veth rt eth0.2 isp1 cust && veth rt ppp0 isp2 cust
-addr rt eth0.2 10.1.0.2/24 && addr isp1 cust 10.1.0.1/24
-addr rt ppp0 123.150.232.74/24 && addr isp2 cust 123.150.232.1/24
-route rt add default via 10.1.0.1
-veth isp1 core srv s1 && veth isp2 core srv s2
-addr isp1 core 10.11.0.1/24 && addr srv s1 10.11.0.2/24
-addr isp2 core 10.12.0.1/24 && addr srv s2 10.12.0.2/24
-addr srv lo 203.0.113.10/32
-route isp1 add 203.0.113.10 via 10.11.0.2 && route isp2 add 203.0.113.10 via 10.12.0.2
-route isp1 add 192.168.1.0/24 via 10.1.0.2 && route isp2 add 192.168.1.0/24 via 123.150.232.74
-for i in 1 2; do
-	nsx isp$i nft add table ip nat
-	nsx isp$i nft add chain ip nat post '{ type nat hook postrouting priority srcnat; }'
-	nsx isp$i nft add rule ip nat post oifname core masquerade
-done
-route srv add default via 10.11.0.1
-fwd rt && fwd isp1 && fwd isp2
-whoami_server srv 8080
-echo "  router: LAN 192.168.1.1 on br-lan, ISP 1 via eth0.2, ISP 2 via ppp0."
-echo "  A server (203.0.113.10) tells each client which ISP it came through."
+say "Seed 001, \"Bodging a brouter\": a Raspberry Pi sits between the ISP router"
+say "(192.168.0.1, the DHCP server) and the flat's LAN with a Roku, bridging"
+say "by proxy ARP: eth0 192.168.0.125 and eth1 192.168.0.126, one /24 both sides."
+say "tailscale0 (100.120.7.128) reaches the parents' 192.168.1.0/24, where"
+say "Jellyfin listens on 192.168.1.30:8096. Building it in namespaces..."
+ns_add isp pi roku tailnet jelly
+rp_filter_distro pi debian
+nsx isp ip link add br0 type bridge
+nsx isp ip link set br0 up
+veth isp p1 pi eth0
+nsx isp ip link set p1 master br0
+addr isp br0 192.168.0.1/24
+dnsmasq_start isp br0 192.168.0.50,192.168.0.99,255.255.255.0,2m --dhcp-option=3,192.168.0.1 ||
+	exit 1
+addr pi eth0 192.168.0.125/24
+veth pi eth1 roku eth0
+addr pi eth1 192.168.0.126/24
+route pi add default via 192.168.0.1
+veth pi tailscale0 tailnet ts
+addr pi tailscale0 100.120.7.128/32
+route pi add 100.64.0.0/10 dev tailscale0
+rp_filter_distro pi debian
+addr tailnet ts 100.100.0.1/32
+route tailnet add 100.120.7.128 dev ts
+nsx tailnet sysctl -qw net.ipv4.conf.ts.proxy_arp=1
+veth tailnet lan1 jelly eth0
+addr tailnet lan1 192.168.1.1/24
+addr jelly eth0 192.168.1.30/24
+route jelly add default via 192.168.1.1
+fwd tailnet
+isp_drop_spoofed tailnet ts 100.64.0.0/10
+whoami_server jelly 8096
+echo "  Machines: isp (dnsmasq), pi, roku (busybox udhcpc), tailnet (a Tailscale"
+echo "  peer that accepts only tailnet addresses), jelly (answers with the address"
+echo "  it sees). The Pi has Raspberry Pi OS's loose rp_filter (2)."
 
-say "Before: everyone leaves through ISP 1 (the server sees 10.11.0.1)."
-printf '  macbook (192.168.1.169) arrives as %s\n' "$(whoami mac 203.0.113.10 8080)"
-printf '  other   (192.168.1.170) arrives as %s\n' "$(whoami other 203.0.113.10 8080)"
+say "Before: the Roku asks for an address; DHCP broadcasts stop at the Pi."
+if nsx roku busybox udhcpc -n -q -f -i eth0 -t 3 -T 1 -s /bin/true >/dev/null 2>&1; then
+	echo "  unexpected: a lease"
+else
+	echo "  roku: no lease"
+fi
 
-say "The write-up appends to /etc/iproute2/rt_tables and runs ip rule add,"
-say "which piles up a duplicate rule every time the script runs. With pbr:"
-pbr_rt table add sunusroute id 7375
-pbr_rt table route add sunusroute default via 123.150.232.1 dev ppp0
-pbr_rt table rule add sunusroute from 192.168.1.169
+say "The write-up's sysctl.d file, and what it leaves out: with both /24s on"
+say "the Pi, the kernel routes the whole subnet out eth0, so nothing gets back"
+say "to the Roku's side. pbr says which side each address lives on:"
+run pi ip route get 192.168.0.53
+pi sysctl set forwarding=1
+pi sysctl set dev eth0 proxy_arp=1
+pi sysctl set dev eth1 proxy_arp=1
+pi table add brouter
+pi table route add brouter 192.168.0.1 dev eth0
+pi table route add brouter 192.168.0.0/24 dev eth1
+pi table rule add brouter to 192.168.0.0/24
+run pi ip route get 192.168.0.53
 
-say "What the kernel now holds (pbr's objects carry proto pbr):"
-run rt ip rule
-run rt ip route show table sunusroute
+say "isc-dhcp-relay's SERVERS=\"192.168.0.1\" INTERFACES=\"eth1 eth0\", as pbr relay:"
+cap pi any dhcp 'udp port 67 or udp port 68'
+printf '%spi# pbr relay -i eth1 -i eth0 192.168.0.1%s\n' "$B" "$N"
+relay_start pi -q -i eth1 -i eth0 192.168.0.1 || exit 1
+udhcpc_start roku eth0
+ip=$(lease_wait roku eth0 bound)
+echo "  roku: lease ${ip:-none}"
+cap_stop dhcp
+say "What the Pi saw (the write-up's tcpdump -i any port bootps):"
+pcap_show pi dhcp
 
-say "After: only the MacBook takes ISP 2 (the server sees 10.12.0.1)."
-printf '  macbook (192.168.1.169) arrives as %s\n' "$(whoami mac 203.0.113.10 8080)"
-printf '  other   (192.168.1.170) arrives as %s\n' "$(whoami other 203.0.113.10 8080)"
+say "The Roku has an address; Jellyfin is still out of reach:"
+jellyfin
+
+say "The write-up's mark, rule, route and masquerade, in pbr words:"
+pi table add tunnel id 100
+pi table route add tunnel default dev tailscale0
+pi mark add table tunnel to 192.168.1.0/24
+pi nat add masquerade oif tailscale0
+cap pi tailscale0 ts 'tcp port 8096'
+jellyfin
+cap_stop ts
+say "On tailscale0 (the Roku's connection, masqueraded):"
+pcap_show pi ts | head -4
 
 say "Running the same commands again changes nothing (-v says so):"
-pbr_rt -v table rule add sunusroute from 192.168.1.169
-pbr_rt -v table route add sunusroute default via 123.150.232.1 dev ppp0
+pi -v table route add brouter 192.168.0.0/24 dev eth1
+pi -v mark add table tunnel to 192.168.1.0/24
+pi -v nat add masquerade oif tailscale0
 
 say "A typo is refused before anything changes (exit 2):"
-pbr_rt table rule add sunusrout from 192.168.1.169
+pi mark add table tunel to 192.168.1.0/24
 
-say "pbr shows what it owns, also as JSON:"
-pbr_rt table show sunusroute
-pbr_rt -j table list
+say "Everything pbr owns on the Pi:"
+pi show
 
-say "And removes exactly what it made:"
-pbr_rt table del sunusroute
-run rt ip rule
-printf '  macbook (192.168.1.169) arrives as %s again\n' "$(whoami mac 203.0.113.10 8080)"
+say "And it removes exactly what it made:"
+relay_stop pi
+echo "  (relay stopped)"
+pi nat del masquerade oif tailscale0
+pi mark del table tunnel to 192.168.1.0/24
+pi table del tunnel
+pi table del brouter
+run pi ip rule
+jellyfin
 say "Done; the namespaces are being removed. Your host's network was not touched."
