@@ -32,7 +32,7 @@ LIB_SRC   := $(wildcard lib/*.c)
 CMD_SRC   := $(wildcard cmd/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ   := $(CMD_SRC:%.c=$(BUILD)/%.o)
-OBJECTS   := table mark nat sysctl anyip relay
+OBJECTS   := table mark nat sysctl anyip relay show explain check
 
 .PHONY: all deps test-deps check unit demo install uninstall clean fuzz bench
 
