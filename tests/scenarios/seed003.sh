@@ -125,9 +125,7 @@ ok "the whole setup runs again" setup_all
 eq "re-running the whole setup changed nothing" "$S1" "$(state rt)"
 
 # ---- removal ----
-ok "remove: nat del by the same words, table del" p rt -b - <<'B'
-nat del snat 123.150.232.74 oif ppp0
-table del sunusroute
-B
+remove_all() { p rt nat del snat 123.150.232.74 oif ppp0 && p rt table del sunusroute; }
+twice "remove: nat del by the same words, table del" rt remove_all
 eq "after removal: the router's state (fw4's table included) is as before pbr" "$S0" "$(state rt)"
 eq "after removal: the MacBook is back on the slow uplink" 10.10.149.4 "$(whoami mac 203.0.113.10 8080)"
