@@ -126,3 +126,13 @@ rp_of() {
 	d=$(nsx "$1" cat "/proc/sys/net/ipv4/conf/$2/rp_filter")
 	echo $((a > d ? a : d))
 }
+
+# cap_has NAME MIN FILTER...: capture NAME holds at least MIN packets that
+# match FILTER. Run it under wait_for while the capture runs, before
+# cap_stop: tcpdump may not have read the last packets off its socket yet
+# when it is stopped, but once a packet is in the file, so is every earlier one.
+cap_has() {
+	local n=$1 min=$2
+	shift 2
+	[ "$(cap_n "$n" "$@")" -ge "$min" ]
+}
