@@ -886,7 +886,7 @@ bool sel_match(const struct selectors *s, const struct pkt *p)
 		return false;
 	if (s->oif[0] && strcmp(s->oif, p->oif))
 		return false;
-	if (s->has_mac)
+	if (s->has_mac && (!p->has_mac || memcmp(s->mac, p->mac, 6)))
 		return false;
 	if (!prefixes_match(&s->from, &p->src, p->family) ||
 	    !prefixes_match(&s->to, &p->dst, p->family))
