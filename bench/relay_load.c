@@ -35,8 +35,11 @@
 #include <netinet/ip.h>
 #include <netinet/udp.h>
 #include <sched.h>
+#include <linux/virtio_net.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,9 +290,12 @@ static __attribute__((noreturn)) void server(const char *addr)
 
 /* ---- pair: client and server in one thread, on packet sockets ---- */
 
-#define RING_FRAME 2048
-#define RING_FRAMES 32768
+/* Small rings stay in cache; a window of at most 256 never fills them. */
+#define RING_FRAME 1024
+#define RING_FRAMES 1024
 #define HDR_LEN (sizeof(struct iphdr) + sizeof(struct udphdr))
+#define VNET_LEN sizeof(struct virtio_net_hdr)
+#define TX_HDR (VNET_LEN + ETH_HLEN + HDR_LEN) /* in front of a payload sent */
 
 struct ring {
 	int fd;
@@ -309,20 +315,33 @@ static void enter_netns(const char *name)
 	close(fd);
 }
 
-/* A packet socket of the current netns on dev: tx only, or an rx ring too. */
-static int pkt_socket(const char *dev, struct ring *rx)
+/* A packet socket of the current netns on dev: tx only (raw, with a
+ * virtio-net header; its MAC in mac), or with an rx ring. */
+static int pkt_socket(const char *dev, struct ring *rx, uint8_t *mac)
 {
 	struct sockaddr_ll ll = {.sll_family = AF_PACKET};
-	int fd = socket(AF_PACKET, SOCK_DGRAM, 0), one = 1, v2 = TPACKET_V2;
+	int fd = socket(AF_PACKET, rx ? SOCK_DGRAM : SOCK_RAW, 0), one = 1, v2 = TPACKET_V2;
+	struct ifreq ifr;
 
 	if (fd < 0)
 		die("packet socket");
 	ll.sll_ifindex = (int)if_nametoindex(dev);
 	if (!ll.sll_ifindex)
 		die(dev);
-	/* Same kernel path for every relay; no qdisc on veth anyway. */
-	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	if (rx) {
+	if (mac) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+		if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+			die("SIOCGIFHWADDR");
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	}
+	if (!rx) {
+		/* Same kernel path for every relay; no qdisc on veth anyway. */
+		setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+		/* UDP checksums left to "hardware", as a UDP socket's are on veth. */
+		if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+			die("PACKET_VNET_HDR");
+	} else {
 		struct tpacket_req req = {
 			.tp_block_size = RING_FRAME * 64,
 			.tp_block_nr = RING_FRAMES / 64,
@@ -382,16 +401,30 @@ static uint16_t csum_fold(uint32_t sum)
 	return htons((uint16_t)~sum);
 }
 
-/* IPv4 and UDP headers in front of a payload of len octets at p + HDR_LEN. */
-static void ip_udp(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
-		   size_t len)
+/*
+ * A virtio-net header, Ethernet, IPv4 and UDP headers in front of a payload
+ * of len octets at p + TX_HDR. The UDP checksum is left to be completed
+ * (CHECKSUM_PARTIAL), as for a UDP socket's datagram on veth or a NIC with
+ * checksum offload: receivers do not verify it in software.
+ */
+static void ip_udp(uint8_t *p, const uint8_t *smac, const uint8_t *dmac, uint32_t src,
+		   uint32_t dst, uint16_t sport, uint16_t dport, size_t len)
 {
-	struct iphdr *ip = (struct iphdr *)p;
-	struct udphdr *udp = (struct udphdr *)(p + sizeof(*ip));
+	struct virtio_net_hdr *vh = (struct virtio_net_hdr *)p;
+	struct ether_header *eth = (struct ether_header *)(p + VNET_LEN);
+	struct iphdr *ip = (struct iphdr *)(p + VNET_LEN + ETH_HLEN);
+	struct udphdr *udp = (struct udphdr *)(p + VNET_LEN + ETH_HLEN + sizeof(*ip));
 	uint32_t sum = 0;
 	uint16_t ulen = htons((uint16_t)(len + sizeof(*udp)));
 
-	memset(p, 0, HDR_LEN);
+	memset(p, 0, TX_HDR);
+	memcpy(eth->ether_dhost, dmac, ETH_ALEN);
+	memcpy(eth->ether_shost, smac, ETH_ALEN);
+	eth->ether_type = htons(ETHERTYPE_IP);
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	vh->csum_start = ETH_HLEN + sizeof(*ip); /* from the link-layer header */
+	vh->csum_offset = offsetof(struct udphdr, check);
 	ip->version = 4;
 	ip->ihl = 5;
 	ip->tot_len = htons((uint16_t)(len + HDR_LEN));
@@ -403,13 +436,10 @@ static void ip_udp(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, uint1
 	udp->source = htons(sport);
 	udp->dest = htons(dport);
 	udp->len = ulen;
+	/* The pseudo-header's sum, not complemented: what is left to complete. */
 	sum = csum_add(sum, &ip->saddr, 8);
 	sum += IPPROTO_UDP + ntohs(ulen);
-	sum = csum_add(sum, udp, sizeof(*udp));
-	sum = csum_add(sum, p + HDR_LEN, len);
-	udp->check = csum_fold(sum);
-	if (!udp->check)
-		udp->check = 0xffff;
+	udp->check = (uint16_t)~csum_fold(sum);
 }
 
 /* A UDP datagram to port in a ring frame: its payload and length, or NULL. */
@@ -440,7 +470,9 @@ static int pair(char **argv)
 {
 	static uint64_t sent_at[RING];
 	static uint32_t hist[HIST_US + 1];
-	static uint8_t out[BATCH][HDR_LEN + MSG_LEN], ans[BATCH][HDR_LEN + MSG_LEN];
+	static uint8_t out[BATCH][TX_HDR + MSG_LEN], ans[BATCH][TX_HDR + MSG_LEN];
+	static const uint8_t all_ones[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	uint8_t cmac[ETH_ALEN], smac[ETH_ALEN];
 	static struct sockaddr_ll ans_to[BATCH];
 	struct sockaddr_ll bc = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
 				 .sll_halen = ETH_ALEN};
@@ -457,13 +489,13 @@ static int pair(char **argv)
 	if (inet_pton(AF_INET, argv[2], &caddr) != 1 || inet_pton(AF_INET, argv[5], &saddr) != 1)
 		die("address");
 	enter_netns(argv[0]);
-	ctx = pkt_socket(argv[1], NULL);
-	pkt_socket(argv[1], &crx);
+	ctx = pkt_socket(argv[1], NULL, cmac);
+	pkt_socket(argv[1], &crx, NULL);
 	bc.sll_ifindex = (int)if_nametoindex(argv[1]);
 	memset(bc.sll_addr, 0xff, ETH_ALEN);
 	enter_netns(argv[3]);
-	stx = pkt_socket(argv[4], NULL);
-	pkt_socket(argv[4], &srx);
+	stx = pkt_socket(argv[4], NULL, smac);
+	pkt_socket(argv[4], &srx, NULL);
 	memset(om, 0, sizeof(om));
 	memset(am, 0, sizeof(am));
 	for (int i = 0; i < BATCH; i++) {
@@ -494,8 +526,9 @@ static int pair(char **argv)
 			int done;
 
 			while (n < BATCH && inflight + n < window) {
-				discover(out[n] + HDR_LEN, XID_BASE + (uint32_t)(sent + n));
-				ip_udp(out[n], caddr.s_addr, INADDR_BROADCAST, 68, 67, MSG_LEN);
+				discover(out[n] + TX_HDR, XID_BASE + (uint32_t)(sent + n));
+				ip_udp(out[n], cmac, all_ones, caddr.s_addr, INADDR_BROADCAST, 68, 67,
+				       MSG_LEN);
 				n++;
 			}
 			done = sendmmsg(ctx, om, n, 0);
@@ -516,11 +549,11 @@ static int pair(char **argv)
 			uint32_t gi;
 
 			if (p && len >= OPT_OFF && p[0] == 1) {
-				memcpy(ans[k] + HDR_LEN, p, OPT_OFF);
+				memcpy(ans[k] + TX_HDR, p, OPT_OFF);
 				memcpy(&gi, p + 24, 4);
-				offer(ans[k] + HDR_LEN, OPT_OFF, saddr.s_addr);
-				ip_udp(ans[k], saddr.s_addr, gi, 67, 67, MSG_LEN);
-				aiov[k].iov_len = HDR_LEN + MSG_LEN;
+				offer(ans[k] + TX_HDR, OPT_OFF, saddr.s_addr);
+				ip_udp(ans[k], smac, from->sll_addr, saddr.s_addr, gi, 67, 67, MSG_LEN);
+				aiov[k].iov_len = TX_HDR + MSG_LEN;
 				memset(&ans_to[k], 0, sizeof(ans_to[k]));
 				ans_to[k].sll_family = AF_PACKET;
 				ans_to[k].sll_protocol = htons(ETH_P_IP);
