@@ -116,12 +116,20 @@ start_relay() {
 			--log-facility="$TMP/dnsmasq.log" >/dev/null 2>&1 &
 		;;
 	esac
-	sleep 1
 	# The relay's own process in the relay namespace (pgrep alone could find
-	# another one on this machine).
-	for p in $(ip netns pids "$(ns rl)"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ] && echo "$p"
-	done | head -n 1
+	# another one on this machine), once it listens on port 67.
+	local i p
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.2
+		nsx rl ss -Hlun 'sport = :67' | grep -q . || continue
+		if [ "$1" = pbr ]; then
+			"$PBR" -n "$(ns rl)" -j relay show | jq -r .pid
+			return
+		fi
+		for p in $(ip netns pids "$(ns rl)"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ] && { echo "$p"; return; }
+		done
+	done
 }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -134,7 +142,8 @@ measure() {
 	local name=$1 pid w line t0 t1 sent ans lost rate p50 p99 best=""
 	pid=$(start_relay "$name")
 	if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "failed to start" >&2
+		echo "$name failed to start:" >&2
+		cat "$TMP/$name.log" >&2
 		echo "0 0 0 0 0 -"
 		return
 	fi
