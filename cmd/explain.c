@@ -378,8 +378,7 @@ static int explain_one(struct pkt *p, int iif, bool has_mark, bool reply, uint32
 	if (restored) {
 		out_null("anyip");
 		out_null("policy");
-		out_bool("restored", "mark      restored from the connection (sticky)", true);
-		out_nl();
+		out_bool("restored", NULL, true);
 		out_null("dnat");
 		if ((rc = ask(p, iif, m, &a)) < 0)
 			return rc;
@@ -467,6 +466,8 @@ static int explain_one(struct pkt *p, int iif, bool has_mark, bool reply, uint32
 	}
 	snprintf(buf, sizeof(buf), "0x%08x", m);
 	out_str("mark", "mark      %s", buf);
+	if (restored)
+		out_text(" (restored from the connection: sticky)");
 	out_nl();
 
 	/* The rule and the route: the kernel's answer. */
