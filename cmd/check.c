@@ -785,7 +785,7 @@ int check_main(int argc, char **argv)
 	}
 	if (argc > 1)
 		return err_usage("unknown keyword", argv[1], NULL);
-	if ((rc = check_findings(NULL, &n)) < 0)
+	if ((rc = parsed()) < 0 || (rc = check_findings(NULL, &n)) < 0)
 		return rc;
 	if (!n) {
 		if (!out_json())

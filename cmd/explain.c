@@ -628,7 +628,7 @@ static int cmd_explain(struct words *w)
 	struct outcome o, ro;
 	int rc, back_iif = 0;
 
-	if ((rc = parse_req(w, &r)) < 0)
+	if ((rc = parse_req(w, &r)) < 0 || (rc = parsed()) < 0)
 		return rc;
 	p = r.p;
 	out_obj_open(NULL);

@@ -443,9 +443,11 @@ int relay_main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "show")) {
 		if (argc > 2)
 			return err_usage("unknown word", argv[2], "pbr relay show takes none");
-		return relay_show();
+		return parsed() < 0 ? PARSED : relay_show();
 	}
 	if (relay_parse(&relay, argc, argv) < 0)
 		return -EINVAL;
+	if (parsed() < 0)
+		return PARSED;
 	return relay_run(&relay);
 }

@@ -2,6 +2,8 @@
 #ifndef PBR_ERR_H
 #define PBR_ERR_H
 
+#include <stdbool.h>
+
 /*
  * One pending error per process. Library functions record what went wrong
  * here and return a negative errno; only the subcommand's edge prints it
@@ -34,6 +36,8 @@ const char *err_message(void);
 void err_clear(void);
 /* Exit status for a return code: 0, 1 or 2. */
 int err_status(int rc);
+/* Fuzzers: err_print() and warnings print nothing. */
+void err_silence(bool on);
 /* Print the pending error as one line "pbr OBJECT: MESSAGE" in one write(). */
 void err_print(const char *object);
 /* Print a one-line warning "pbr OBJECT: warning: ..." unless quiet. */
