@@ -112,6 +112,12 @@ enum err_kind err_kind(void)
 	return e.kind;
 }
 
+void err_restore(enum err_kind kind, const char *msg)
+{
+	e.kind = kind;
+	snprintf(e.msg, sizeof(e.msg), "%s", msg);
+}
+
 const char *err_message(void)
 {
 	return e.msg;

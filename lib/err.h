@@ -32,6 +32,8 @@ void err_set_line(int line);
 void err_set_extack(const char *text);
 
 enum err_kind err_kind(void);
+/* Set the pending error as another process reported it (kind and text). */
+void err_restore(enum err_kind kind, const char *msg);
 const char *err_message(void);
 void err_clear(void);
 /* Exit status for a return code: 0, 1 or 2. */
