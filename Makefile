@@ -106,8 +106,9 @@ fuzz: $(FUZZERS)
 		rc=$${PIPESTATUS[0]}; rm -rf $$d; [ $$rc = 0 ] || exit $$rc; \
 	done
 
+# The suite twice: plain, then under ASan + UBSan (scripts/check.sh).
 check: all test-deps $(BUILD)/unit $(BUILD)/unit-dhcp $(FUZZERS)
-	tests/run
+	scripts/check.sh
 
 # Relay benchmark: pbr relay vs isc-dhcp-relay vs dnsmasq, side by side (root).
 bench: all test-deps

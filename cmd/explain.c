@@ -310,6 +310,21 @@ static int ask(const struct pkt *p, int iif, uint32_t mark, struct route_answer 
 	return route_get(&q, a);
 }
 
+/*
+ * Reading pbr's policies needs CAP_NET_ADMIN (nftables shows itself only to
+ * it); route lookups do not. Without it, explain goes on without them.
+ */
+static bool blind;
+
+static int soft(int rc)
+{
+	if (rc != -EPERM)
+		return rc;
+	blind = true;
+	err_clear();
+	return 0;
+}
+
 /* What one packet's way ended in, for its reply. */
 struct outcome {
 	bool ok;	    /* delivered here or sent on */
@@ -385,13 +400,13 @@ static int explain_one(struct pkt *p, int iif, bool has_mark, bool reply, uint32
 	} else if (p->iif[0]) {
 		out_bool("restored", NULL, false);
 		/* prerouting: anyip first (its chain comes before the policies), then marks. */
-		if (!reply && (rc = anyip_explain(p, &anyip)) < 0)
+		if (!reply && (rc = soft(anyip_explain(p, &anyip))) < 0)
 			return rc;
 		if (anyip.found) {
 			m = (m & ~anyip.mask) | anyip.mark;
 			o->conn_mark = m;
 		} else {
-			if ((rc = mark_explain(p, &mark)) < 0)
+			if ((rc = soft(mark_explain(p, &mark))) < 0)
 				return rc;
 			if (mark.found) {
 				m = (m & ~mark.mask) | mark.mark;
@@ -405,7 +420,7 @@ static int explain_one(struct pkt *p, int iif, bool has_mark, bool reply, uint32
 		if (anyip.found) {
 			snprintf(dnat.addr, sizeof(dnat.addr), "%s", anyip.addr);
 		} else if (!reply) {
-			if ((rc = nat_explain(p, true, &dnat)) < 0)
+			if ((rc = soft(nat_explain(p, true, &dnat))) < 0)
 				return rc;
 			if (dnat.found && dnat.nat_type == 3) { /* redirect: the iif's address */
 				struct ipaddr ia;
@@ -450,7 +465,7 @@ static int explain_one(struct pkt *p, int iif, bool has_mark, bool reply, uint32
 			if (!p->src.family)
 				p->src = a.prefsrc;
 			ifname(a.oif, p->oif);
-			if ((rc = mark_explain(p, &mark)) < 0)
+			if ((rc = soft(mark_explain(p, &mark))) < 0)
 				return rc;
 			if (mark.found && ((m & ~mark.mask) | mark.mark) != m) {
 				m = (m & ~mark.mask) | mark.mark;
@@ -556,7 +571,7 @@ static int explain_one(struct pkt *p, int iif, bool has_mark, bool reply, uint32
 	/* srcnat, after routing, for what leaves (a reply's NAT is conntrack's). */
 	if (!reply && !a.error && a.type == RTN_UNICAST) {
 		ifname(a.oif, p->oif);
-		if ((rc = nat_explain(p, false, &snat)) < 0)
+		if ((rc = soft(nat_explain(p, false, &snat))) < 0)
 			return rc;
 		if (snat.found && !snat.addr[0]) { /* masquerade: the source the route gives */
 			struct ipaddr sa = a.prefsrc;
@@ -632,6 +647,7 @@ static int cmd_explain(struct words *w)
 		return rc;
 	p = r.p;
 	out_obj_open(NULL);
+	blind = false;
 	if ((rc = explain_one(&p, r.iif, r.has_mark, false, 0, &o)) < 0)
 		goto out;
 	if (!r.reply) {
@@ -667,6 +683,14 @@ static int cmd_explain(struct words *w)
 	rc = explain_one(&back, back_iif, false, true, o.conn_mark, &ro);
 	out_obj_close();
 out:
+	if (rc >= 0) {
+		out_bool("policies_read", NULL, !blind);
+		if (blind) {
+			out_text("note      pbr's policies and NAT were not read: that needs "
+				 "CAP_NET_ADMIN (run as root)");
+			out_nl();
+		}
+	}
 	out_obj_close();
 	return rc;
 }
