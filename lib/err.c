@@ -102,6 +102,11 @@ void err_set_line(int line)
 	e.line = line;
 }
 
+int err_line(void)
+{
+	return e.line;
+}
+
 void err_set_extack(const char *text)
 {
 	snprintf(e.extack, sizeof(e.extack), "%s", text ? text : "");

@@ -28,6 +28,7 @@ int err_conflict(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prefix later messages with "line N: " (batch mode); 0 turns it off. */
 void err_set_line(int line);
+int err_line(void);
 /* Extended-ack text from the kernel, appended to the next err_sys(). */
 void err_set_extack(const char *text);
 

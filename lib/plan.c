@@ -22,6 +22,7 @@ struct op {
 	char *text;
 	struct nlmsghdr *msg, *undo; /* OP_RTNL */
 	char *path, *data, *old;     /* OP_FILE, OP_SYSCTL */
+	int line;		     /* the batch line that planned it (0: none) */
 	bool had_old;
 	bool done;
 };
@@ -45,6 +46,7 @@ static struct op *add(enum op_kind kind, const char *text)
 	memset(o, 0, sizeof(*o));
 	o->kind = kind;
 	o->text = xstrdup(text ? text : "");
+	o->line = err_line();
 	return o;
 }
 
@@ -184,7 +186,7 @@ static int write_sysctl(const char *path, const char *val)
 	return 0;
 }
 
-static int apply_one(struct op *o)
+static int apply_one_op(struct op *o)
 {
 	int rc;
 
@@ -203,6 +205,16 @@ static int apply_one(struct op *o)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+static int apply_one(struct op *o)
+{
+	int rc;
+
+	err_set_line(o->line);
+	rc = apply_one_op(o);
+	err_set_line(0);
+	return rc;
 }
 
 static void undo_one(struct op *o)
@@ -254,9 +266,12 @@ static int apply_rtnl_run(int from, int to)
 		else if (bad < 0)
 			bad = i;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		err_set_line(bad >= 0 ? p.v[bad].line : 0);
 		rc = err_sys(bad >= 0 ? errs[bad - from] : rc, "%s",
 			     bad >= 0 ? p.v[bad].text : "netlink");
+		err_set_line(0);
+	}
 out:
 	free(msgs);
 	free(errs);
