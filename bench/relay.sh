@@ -21,7 +21,7 @@
 # pbr ...), and reports the median of each column with its min-max spread:
 # other work on the machine makes single runs noisy.
 #
-#   bench/relay.sh [SECONDS]        (root; default 5 s per run)
+#   bench/relay.sh [SECONDS]        PERF=1: also a profile of each relay        (root; default 5 s per run)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PBR=${PBR:-$ROOT/pbr}
@@ -132,6 +132,15 @@ start_relay() {
 	done
 }
 
+perf_report() {
+	[ -n "${PERF:-}" ] || return 0
+	for f in "$TMP"/*.perf; do
+		[ -e "$f" ] || continue
+		echo "==== $(basename "$f" .perf): where its time goes (self, top 25)"
+		perf report -i "$f" --stdio --no-children --sort sym 2>/dev/null | grep -E '^ +[0-9]' | head -25
+	done
+}
+
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Busy ticks of CPU 1 (user nice system irq softirq steal): the relay and the
 # receive work steered to it.
@@ -151,6 +160,10 @@ measure() {
 	for w in $WINDOWS; do
 		t0=$(cpu_ticks "$pid")
 		c0=$(core_ticks)
+		# PERF=1: a profile of the relay during its first run.
+		if [ -n "${PERF:-}" ] && [ ! -e "$TMP/$name.perf" ]; then
+			perf record -q -F 4999 -g -p "$pid" -o "$TMP/$name.perf" -- sleep "$SECS" 2>/dev/null &
+		fi
 		line=$(load "$SECS" "$w")
 		t1=$(cpu_ticks "$pid")
 		c1=$(core_ticks)
@@ -207,3 +220,4 @@ for r in dhcrelay dnsmasq; do
 		printf "pbr vs %-8s throughput %.2fx, CPU per request %.2fx (pid) %.2fx (core)\n", n, t, a, b
 	}'
 done
+perf_report
