@@ -21,7 +21,8 @@
 # pbr ...), and reports the median of each column with its min-max spread:
 # other work on the machine makes single runs noisy.
 #
-#   bench/relay.sh [SECONDS]        PERF=1: also a profile of each relay        (root; default 5 s per run)
+#   bench/relay.sh [SECONDS]        (root; default 5 s per run)
+#   PERF=1 bench/relay.sh           also a profile of each relay (perf)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PBR=${PBR:-$ROOT/pbr}
