@@ -40,7 +40,10 @@ OBJECTS   := table mark nat sysctl anyip relay show explain check
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TIME  ?= 600
-FUZZERS    := $(BUILD)/fuzz-dhcp
+FUZZ_NAMES := dhcp argv batch lease prefix
+FUZZERS    := $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)
+# The command-line fuzzers take every object's code but main().
+FUZZ_CMD   := $(filter-out cmd/main.c,$(CMD_SRC))
 
 all: deps $(BIN)
 
@@ -77,14 +80,35 @@ $(BUILD)/fuzz-dhcp: tests/fuzz/dhcp.c lib/dhcp.c lib/dhcp.h | deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -D_GNU_SOURCE -Ilib -o $@ tests/fuzz/dhcp.c lib/dhcp.c
 
-# Long fuzzing runs (make check runs each for a few seconds via tests/ns/relay_fuzz.sh).
-fuzz: $(FUZZERS)
-	@d=$$(mktemp -d) && cp tests/fuzz/corpus/dhcp/* $$d/ && \
-	$(BUILD)/fuzz-dhcp -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $$d; \
-	rc=$$?; rm -rf $$d; exit $$rc
+FUZZ_BUILD = @mkdir -p $(dir $@) && $(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -D_GNU_SOURCE \
+             -DPBR_VERSION='"$(VERSION)"' -Ilib -Icmd $(PKG_CFLAGS) -o $@
 
+$(BUILD)/fuzz-argv: tests/fuzz/argv.c $(FUZZ_CMD) $(LIB_SRC) | deps
+	$(FUZZ_BUILD) $< $(FUZZ_CMD) $(LIB_SRC) $(PKG_LIBS)
+
+$(BUILD)/fuzz-batch: tests/fuzz/batch.c $(FUZZ_CMD) $(LIB_SRC) | deps
+	$(FUZZ_BUILD) $< $(FUZZ_CMD) $(LIB_SRC) $(PKG_LIBS)
+
+$(BUILD)/fuzz-lease: tests/fuzz/lease.c $(LIB_SRC) | deps
+	$(FUZZ_BUILD) $< $(LIB_SRC) $(PKG_LIBS)
+
+$(BUILD)/fuzz-prefix: tests/fuzz/prefix.c $(LIB_SRC) | deps
+	$(FUZZ_BUILD) $< $(LIB_SRC) $(PKG_LIBS)
+
+# Long fuzzing runs, FUZZ_TIME seconds each (make check runs each for a few
+# seconds: tests/ns/fuzz.sh, tests/ns/relay_fuzz.sh).
+fuzz: $(FUZZERS)
+	@for f in $(FUZZ_NAMES); do \
+		d=$$(mktemp -d) && cp tests/fuzz/corpus/$$f/* $$d/ && \
+		echo "fuzz-$$f: $(FUZZ_TIME) s" && \
+		$(BUILD)/fuzz-$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $$d >$$d.log 2>&1; \
+		rc=$$?; grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' $$d.log; \
+		rm -rf $$d $$d.log; [ $$rc = 0 ] || exit $$rc; \
+	done
+
+# The suite twice: plain, then under ASan + UBSan (scripts/check.sh).
 check: all test-deps $(BUILD)/unit $(BUILD)/unit-dhcp $(FUZZERS)
-	tests/run
+	scripts/check.sh
 
 # Relay benchmark: pbr relay vs isc-dhcp-relay vs dnsmasq, side by side (root).
 bench: all test-deps

@@ -5,17 +5,32 @@
 # A client namespace floods DISCOVERs (broadcast flag, unique xids, a window of
 # outstanding requests); a server namespace answers each relayed one at once
 # (bench/relay_load.c). For each relay, the largest window with zero loss is
-# kept (tried from 256 down); reported: answered/s, p50/p99 latency, and the
-# relay's CPU time (utime+stime from /proc/PID/stat) per request+reply.
-# The relay runs on CPU 1, the load generator and responder on CPU 0.
+# kept (tried from the largest in WINDOWS down); reported: answered/s, p50/p99
+# latency, and the relay's CPU time (utime+stime from /proc/PID/stat) per
+# request+reply. The relay runs on CPU 1, the load generator on CPU 0.
+# Every relay gets the same load, topology, pinning and kernel settings.
+#
+# LOAD=raw (default): client and server are one thread on packet sockets
+# that never sleeps, and IPv4 is dropped at the ingress of the client's and
+# the server's interfaces once their packet rings have a copy. On veth the
+# receiver's stack runs in the sender's context, so with LOAD=udp (client and
+# server on UDP sockets, each a process with a whole IP stack) every relay
+# is also billed for its peers' receive paths and for waking them up.
+#
+# ROUNDS=N measures every relay N times, interleaved (pbr dhcrelay dnsmasq
+# pbr ...), and reports the median of each column with its min-max spread:
+# other work on the machine makes single runs noisy.
 #
 #   bench/relay.sh [SECONDS]        (root; default 5 s per run)
+#   PERF=1 bench/relay.sh           also a profile of each relay (perf)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PBR=${PBR:-$ROOT/pbr}
 SECS=${1:-5}
-WINDOWS=${WINDOWS:-"256 64 16 4"}
+WINDOWS=${WINDOWS:-"256 128 64 32 16 8 4"}
 RELAYS=${RELAYS:-"pbr dhcrelay dnsmasq"}
+ROUNDS=${ROUNDS:-1}
+LOAD_MODE=${LOAD:-raw}
 BUILD=${BUILD:-$ROOT/build}
 LOAD=$BUILD/relay_load
 TP=rb$$
@@ -47,6 +62,23 @@ ip -n "$(ns rl)" addr add 10.0.0.2/24 dev u0
 ip -n "$(ns cl)" addr add 192.168.1.2/24 dev eth0
 ip -n "$(ns sv)" addr add 10.0.0.1/24 dev s0
 ip -n "$(ns sv)" route add 192.168.0.0/16 via 10.0.0.2
+case $LOAD_MODE in
+raw)
+	for x in "cl eth0" "sv s0"; do
+		set -- $x
+		nsx "$1" nft -f - <<EOF || exit 1
+table netdev load {
+	chain in {
+		type filter hook ingress device "$2" priority 0;
+		meta protocol ip drop
+	}
+}
+EOF
+	done
+	;;
+udp) ;;
+*) echo "bench/relay.sh: LOAD is raw or udp" >&2; exit 1 ;;
+esac
 nsx rl sysctl -qw net.ipv4.ip_forward=1
 # veth hands a packet to the receiver's stack in the sender's context: the
 # relay pays for its peers' receive path and they pay for its own. RPS=1
@@ -59,7 +91,16 @@ if [ "${RPS:-0}" = 1 ]; then
 	nsx sv sh -c 'echo 1 >/sys/class/net/s0/queues/rx-0/rps_cpus'
 fi
 
-nsx sv taskset -c 0 "$LOAD" server 10.0.0.1 >/dev/null 2>&1 &
+[ "$LOAD_MODE" = udp ] && { nsx sv taskset -c 0 "$LOAD" server 10.0.0.1 >/dev/null 2>&1 & }
+
+# load SECONDS WINDOW: one run of the load generator; prints its line.
+load() {
+	if [ "$LOAD_MODE" = raw ]; then
+		taskset -c 0 "$LOAD" pair "$(ns cl)" eth0 192.168.1.2 "$(ns sv)" s0 10.0.0.1 "$1" "$2"
+	else
+		nsx cl taskset -c 0 "$LOAD" client eth0 "$1" "$2"
+	fi
+}
 
 start_relay() {
 	case $1 in
@@ -76,11 +117,29 @@ start_relay() {
 			--log-facility="$TMP/dnsmasq.log" >/dev/null 2>&1 &
 		;;
 	esac
-	sleep 1
-	case $1 in
-	pbr) "$PBR" -n "$(ns rl)" -j relay show | jq -r .pid ;;
-	*) pgrep -n -x "$1" ;;
-	esac
+	# The relay's own process in the relay namespace (pgrep alone could find
+	# another one on this machine), once it listens on port 67.
+	local i p
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.2
+		nsx rl ss -Hlun 'sport = :67' | grep -q . || continue
+		if [ "$1" = pbr ]; then
+			"$PBR" -n "$(ns rl)" -j relay show | jq -r .pid
+			return
+		fi
+		for p in $(ip netns pids "$(ns rl)"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ] && { echo "$p"; return; }
+		done
+	done
+}
+
+perf_report() {
+	[ -n "${PERF:-}" ] || return 0
+	for f in "$TMP"/*.perf; do
+		[ -e "$f" ] || continue
+		echo "==== $(basename "$f" .perf): where its time goes (self, top 25)"
+		perf report -i "$f" --stdio --no-children --sort sym 2>/dev/null | grep -E '^ +[0-9]' | head -25
+	done
 }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -93,15 +152,20 @@ measure() {
 	local name=$1 pid w line t0 t1 sent ans lost rate p50 p99 best=""
 	pid=$(start_relay "$name")
 	if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "failed to start" >&2
+		echo "$name failed to start:" >&2
+		cat "$TMP/$name.log" >&2
 		echo "0 0 0 0 0 -"
 		return
 	fi
-	nsx cl taskset -c 0 "$LOAD" client eth0 1 16 >/dev/null # warm up (ARP, caches)
+	load 1 16 >/dev/null # warm up (ARP, caches)
 	for w in $WINDOWS; do
 		t0=$(cpu_ticks "$pid")
 		c0=$(core_ticks)
-		line=$(nsx cl taskset -c 0 "$LOAD" client eth0 "$SECS" "$w")
+		# PERF=1: a profile of the relay during its first run.
+		if [ -n "${PERF:-}" ] && [ ! -e "$TMP/$name.perf" ]; then
+			perf record -q -F 4999 -g -p "$pid" -o "$TMP/$name.perf" -- sleep "$SECS" 2>/dev/null &
+		fi
+		line=$(load "$SECS" "$w")
 		t1=$(cpu_ticks "$pid")
 		c1=$(core_ticks)
 		read -r sent ans lost _ rate p50 p99 <<<"$line"
@@ -113,20 +177,36 @@ measure() {
 		fi
 	done
 	kill "$pid" 2>/dev/null
-	sleep 0.5
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 	echo "${best:-0 0 0 0 0 -}"
 }
 
-echo "DHCP relay benchmark: ${SECS}s per run, $(nproc) CPUs, $(uname -r)"
-declare -A R
-for r in pbr dhcrelay dnsmasq; do
-	if [[ " $RELAYS " == *" $r "* ]]; then R[$r]=$(measure "$r"); else R[$r]="0 0 0 0 0 -"; fi
+echo "DHCP relay benchmark: ${SECS}s per run, $ROUNDS round(s), LOAD=$LOAD_MODE, $(nproc) CPUs, $(uname -r)"
+for ((round = 1; round <= ROUNDS; round++)); do
+	for r in pbr dhcrelay dnsmasq; do
+		if [[ " $RELAYS " == *" $r "* ]]; then
+			measure "$r" >>"$TMP/res.$r"
+		else
+			echo "0 0 0 0 0 -" >>"$TMP/res.$r"
+		fi
+	done
 done
+# med FILE COLUMN: the median of a column; spread: its min-max.
+med() { sort -g -k"$2","$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
+spread() { sort -g -k"$2","$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[1] "-" v[NR] }'; }
+declare -A R
 printf '\n%-10s %12s %9s %9s %16s %16s %7s\n' relay "answered/s" "p50 us" "p99 us" \
 	"CPU us/req(pid)" "CPU us/req(core)" window
 for r in pbr dhcrelay dnsmasq; do
+	f=$TMP/res.$r
+	R[$r]="$(med "$f" 1) $(med "$f" 2) $(med "$f" 3) $(med "$f" 4) $(med "$f" 5) $(med "$f" 6)"
 	read -r rate p50 p99 cpu core w <<<"${R[$r]}"
 	printf '%-10s %12s %9s %9s %16s %16s %7s\n' "$r" "$rate" "$p50" "$p99" "$cpu" "$core" "$w"
+	if [ "$ROUNDS" -gt 1 ]; then
+		printf '%-10s %12s %9s %9s %16s %16s %7s\n' "  spread" "$(spread "$f" 1)" \
+			"$(spread "$f" 2)" "$(spread "$f" 3)" "$(spread "$f" 4)" "$(spread "$f" 5)" \
+			"$(spread "$f" 6)"
+	fi
 done
 read -r prate _ _ pcpu pcore _ <<<"${R[pbr]}"
 echo
@@ -141,3 +221,4 @@ for r in dhcrelay dnsmasq; do
 		printf "pbr vs %-8s throughput %.2fx, CPU per request %.2fx (pid) %.2fx (core)\n", n, t, a, b
 	}'
 done
+perf_report

@@ -1101,8 +1101,12 @@ int anyip_print(const char *key)
 
 static int cmd_list(struct words *w)
 {
+	int rc;
+
 	if (w_more(w))
 		return w_unknown(w);
+	if ((rc = parsed()) < 0)
+		return rc;
 	return anyip_print(NULL);
 }
 

@@ -11,6 +11,9 @@
  *   empty_table a rule that looks up a table without routes
  *   unused_mark a policy's mark that no rule (nor another table) consumes
  *   shadowed    a policy that never matches: an earlier one takes its packets
+ *   reply_route a sticky policy's table that sends what is for a connected
+ *               subnet out the wrong way (a marked connection's replies, and
+ *               its packets to that subnet, are routed by that table)
  *   priority    another tool's rule among pbr's priorities
  */
 #include <arpa/inet.h>
@@ -340,8 +343,9 @@ static int check_rp_filter(void)
 	for (size_t r = 0; r < all.n; r++) {
 		const struct route *rt = &all.v[r];
 
+		/* A default route: what it sends goes far, and far answers come back. */
 		if (rt->protocol != PBR_PROTO || rt->table == RT_TABLE_MAIN ||
-		    rt->table == RT_TABLE_LOCAL || rt->type != RTN_UNICAST)
+		    rt->table == RT_TABLE_LOCAL || rt->type != RTN_UNICAST || rt->dst.len)
 			continue;
 		for (int h = 0; h < rt->nh_n; h++) {
 			int ifi = rt->nh[h].ifindex;
@@ -626,6 +630,80 @@ static int check_policies(void)
 	return 0;
 }
 
+/* ---- sticky policies' tables and the connected subnets ---- */
+
+/* Does a default route (main's, or one of pbr's tables') leave by ifindex? */
+static bool uplink(int ifindex)
+{
+	struct routes all = {0};
+	bool up = false;
+
+	if (routes_dump_all(AF_INET, &all) < 0) {
+		err_clear();
+		return false;
+	}
+	for (size_t i = 0; i < all.n && !up; i++)
+		if (all.v[i].dst.len == 0 && all.v[i].type == RTN_UNICAST &&
+		    (all.v[i].table == RT_TABLE_MAIN || all.v[i].protocol == PBR_PROTO))
+			for (int h = 0; h < all.v[i].nh_n && !up; h++)
+				up = all.v[i].nh[h].ifindex == ifindex;
+	free(all.v);
+	return up;
+}
+
+static int check_reply_routes(void)
+{
+	struct routes *main_rt;
+	int rc;
+
+	if ((rc = state_routes(AF_INET, RT_TABLE_MAIN, &main_rt)) < 0)
+		return rc;
+	for (int i = 0; i < pols.n; i++) {
+		const struct pol *pl = &pols.v[i];
+		char subject[32];
+
+		if (!(pl->tag.flags & TAG_F_STICKY) || !pl->tag.table)
+			continue;
+		snprintf(subject, sizeof(subject), "policy %d", pl->index);
+		for (size_t k = 0; k < main_rt->n; k++) {
+			const struct route *c = &main_rt->v[k];
+			struct route_query q = {.family = AF_INET, .mark = pl->tag.mark};
+			struct route_answer a;
+			struct ipaddr none = {0};
+			char dev[IF_NAMESIZE], got[IF_NAMESIZE], pfx[IPADDR_STRLEN], tb[16];
+
+			if (uplink(c->nh[0].ifindex) || c->protocol != RTPROT_KERNEL ||
+			    c->scope != RT_SCOPE_LINK || c->dst.len == 0 || c->dst.len > 29 ||
+			    c->nh_n != 1 || !if_indextoname((unsigned)c->nh[0].ifindex, dev))
+				continue;
+			/* A host of the subnet that is not this machine. */
+			memset(&a, 0, sizeof(a));
+			for (uint32_t h = 1; h < 4; h++)
+				if (ipv4_host(&c->dst, h, &none, &q.dst) &&
+				    route_get(&q, &a) == 0 && !a.error && a.type != RTN_LOCAL)
+					break;
+			if (a.error || a.type != RTN_UNICAST || a.table != pl->tag.table ||
+			    a.oif == c->nh[0].ifindex)
+				continue;
+			if (!a.oif || !if_indextoname((unsigned)a.oif, got))
+				snprintf(got, sizeof(got), "nowhere");
+			ipaddr_str(&c->dst, pfx, sizeof(pfx));
+			{
+				const char *tn = names_table_str(pl->tag.table, tb, sizeof(tb));
+
+				fix(finding("reply_route", subject,
+					    "\"%s\" marks connections both ways, and table %s sends "
+					    "what is for %s (on %s) out %s: replies of forwarded "
+					    "connections, and their packets to that subnet, go the "
+					    "wrong way",
+					    pl->words, tn, pfx, dev, got),
+				    "%s table route add %s %s dev %s", pbr_cmd(), tn, pfx, dev);
+			}
+		}
+	}
+	return 0;
+}
+
 /* ---- the command ---- */
 
 static void print_findings(const char *key)
@@ -686,7 +764,8 @@ int check_findings(const char *key, int *count)
 
 	if ((rc = rs_load()) < 0 || (rc = load_policies()) < 0 || (rc = check_mark_bits()) < 0 ||
 	    (rc = check_rp_filter()) < 0 || (rc = check_forwarding()) < 0 ||
-	    (rc = check_rules()) < 0 || (rc = check_policies()) < 0) {
+	    (rc = check_rules()) < 0 || (rc = check_policies()) < 0 ||
+	    (rc = check_reply_routes()) < 0) {
 		free_all();
 		return rc;
 	}
@@ -706,7 +785,7 @@ int check_main(int argc, char **argv)
 	}
 	if (argc > 1)
 		return err_usage("unknown keyword", argv[1], NULL);
-	if ((rc = check_findings(NULL, &n)) < 0)
+	if ((rc = parsed()) < 0 || (rc = check_findings(NULL, &n)) < 0)
 		return rc;
 	if (!n) {
 		if (!out_json())

@@ -2,6 +2,7 @@
 #ifndef PBR_CMD_CMD_H
 #define PBR_CMD_CMD_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,6 +41,18 @@ void relay_usage(void);
  * the lock, so the read-modify-write cannot interleave with another pbr.
  */
 int begin_change(void);
+
+/*
+ * Where a command has checked its words and is about to read the kernel:
+ * 0, or (fuzzing, opt.parse_only) PARSED to stop there. begin_change()
+ * does it too.
+ */
+#define PARSED (-ECANCELED)
+int parsed(void);
+
+/* The whole command line (main() is cmd/main.c), and a batch's text. */
+int pbr_main(int argc, char **argv);
+int pbr_batch_text(char *text);
 
 /*
  * The commands of mark, nat and anyip: add, del (delete), flush, and

@@ -34,17 +34,18 @@
 void explain_usage(void)
 {
 	printf("Usage: pbr explain [iif DEV] [from ADDR] to ADDR [proto P] [sport N] [dport N]\n"
-	       "                   [mark M] [state new|established|related]\n"
+	       "                   [mark M] [mac-source MAC] [state new|established|related]\n"
+	       "                   [reply]\n"
 	       "\n"
 	       "Follows one packet: the anyip and mark policy that match, the NAT, the rule\n"
 	       "and route the kernel picks, reverse-path filtering. Without iif the packet\n"
-	       "is this machine's own.\n");
+	       "is this machine's own. With reply, the answer to it as well.\n");
 }
 
 struct req {
 	struct pkt p;
 	int iif;
-	bool has_mark;
+	bool has_mark, reply;
 };
 
 static bool port_proto(uint8_t p)
@@ -63,11 +64,18 @@ static int parse_req(struct words *w, struct req *r)
 	r->p.dscp = -1;
 	r->p.state = sel_state_bit("new");
 	while (w_more(w)) {
-		static const char *const known[] = {"iif",   "from", "to",   "proto",
-						    "sport", "dport", "mark", "state"};
+		static const char *const known[] = {"iif",  "from",  "to",	   "proto", "sport",
+						    "dport", "mark", "mac-source", "state"};
 		const char *kw = w_peek(w);
 		bool ok = false;
 
+		if (!strcmp(kw, "reply")) {
+			if (r->reply)
+				return err_usage("given twice:", kw, NULL);
+			r->reply = true;
+			w->i++;
+			continue;
+		}
 		for (size_t k = 0; k < ARRAY_SIZE(known) && !ok; k++)
 			ok = !strcmp(kw, known[k]);
 		if (!ok)
@@ -115,13 +123,19 @@ static int parse_req(struct words *w, struct req *r)
 			if (has_mask)
 				return err_usage("a packet has one mark, not a mask:", v, NULL);
 			r->has_mark = true;
+		} else if (!strcmp(kw, "mac-source")) {
+			if (r->p.has_mac)
+				return err_usage("given twice:", kw, NULL);
+			if ((rc = parse_mac(v, r->p.mac)) < 0)
+				return rc;
+			r->p.has_mac = true;
 		} else if (!strcmp(kw, "state")) {
 			if (!(r->p.state = sel_state_bit(v)) || !strcmp(v, "invalid"))
 				return err_usage("invalid state", v, "new, established or related");
 		}
 	}
 	if (!r->p.dst.family)
-		return err_usagef("missing \"to ADDR\" (the packet's destination)");
+		return err_usage("missing the packet's destination:", "to", "give to ADDR");
 	r->p.family = r->p.dst.family;
 	if (opt.family && opt.family != r->p.family)
 		return err_usage("address family mismatch:", "to", "-4/-6 says otherwise");
@@ -130,6 +144,12 @@ static int parse_req(struct words *w, struct req *r)
 	if ((sport_word || dport_word) && !port_proto(r->p.proto))
 		return err_usage("ports need proto tcp, udp, sctp, dccp or udplite:",
 				 dport_word ? dport_word : sport_word, NULL);
+	if (r->p.has_mac && !r->iif)
+		return err_usage("only an arriving packet has a sender's MAC:", "mac-source",
+				 "give iif");
+	if (r->reply && (!r->p.src.family || !r->p.proto))
+		return err_usage("a reply needs the packet's source and protocol:", "reply",
+				 "give from and proto");
 	return 0;
 }
 
@@ -290,90 +310,132 @@ static int ask(const struct pkt *p, int iif, uint32_t mark, struct route_answer 
 	return route_get(&q, a);
 }
 
-static int cmd_explain(struct words *w)
+/*
+ * Reading pbr's policies needs CAP_NET_ADMIN (nftables shows itself only to
+ * it); route lookups do not. Without it, explain goes on without them.
+ */
+static bool blind;
+
+static int soft(int rc)
 {
-	struct req r;
-	struct pkt p;
+	if (rc != -EPERM)
+		return rc;
+	blind = true;
+	err_clear();
+	return 0;
+}
+
+/* What one packet's way ended in, for its reply. */
+struct outcome {
+	bool ok;	    /* delivered here or sent on */
+	bool local;	    /* delivered to this machine */
+	int oif;	    /* sent out of */
+	struct ipaddr dst;  /* after dnat */
+	uint16_t dport;	    /* after dnat */
+	uint32_t conn_mark; /* what the connection keeps (sticky): its replies get it */
+};
+
+/*
+ * One packet: print its steps into the current JSON object. A reply skips
+ * what conntrack does for it (NAT) and, with a connection mark, the
+ * policies (the sticky restore comes first and accepts).
+ */
+static int explain_one(struct pkt *p, int iif, bool has_mark, bool reply, uint32_t conn_mark,
+		       struct outcome *o)
+{
 	struct hit anyip = {0}, mark = {0}, dnat = {0}, snat = {0};
 	struct route_answer a;
 	const struct rule *rule;
 	char buf[IPADDR_STRLEN], dev[IF_NAMESIZE], tb[16], fixbuf[200] = "", reason[300] = "";
 	const char *verdict;
-	uint32_t m;
+	uint32_t m = p->mark;
+	bool restored = false;
 	int rc;
 
-	if ((rc = parse_req(w, &r)) < 0)
-		return rc;
-	p = r.p;
-	m = p.mark;
+	memset(o, 0, sizeof(*o));
+	if (reply && conn_mark) {
+		m = conn_mark;
+		restored = true;
+	}
 
 	/* The packet as given. */
-	out_obj_open(NULL);
 	out_obj_open("packet");
-	out_text("packet    ");
-	out_str("iif", p.iif[0] ? "arriving on %s, " : NULL, p.iif[0] ? p.iif : NULL);
-	if (!p.iif[0])
+	out_text("%s", reply ? "reply     " : "packet    ");
+	out_str("iif", p->iif[0] ? "arriving on %s, " : NULL, p->iif[0] ? p->iif : NULL);
+	if (!p->iif[0])
 		out_text("this machine's own, ");
-	print_addr("from", "from %s ", &p.src);
-	print_addr("to", "to %s", &p.dst);
-	if (p.proto) {
+	print_addr("from", "from %s ", &p->src);
+	print_addr("to", "to %s", &p->dst);
+	if (p->proto) {
 		char pn[16];
 
-		out_str("proto", " proto %s", l4proto_name(p.proto, pn, sizeof(pn)));
+		out_str("proto", " proto %s", l4proto_name(p->proto, pn, sizeof(pn)));
 	} else {
 		out_null("proto");
 	}
-	if (p.sport)
-		out_uint("sport", " sport %llu", p.sport);
+	if (p->sport)
+		out_uint("sport", " sport %llu", p->sport);
 	else
 		out_null("sport");
-	if (p.dport)
-		out_uint("dport", " dport %llu", p.dport);
+	if (p->dport)
+		out_uint("dport", " dport %llu", p->dport);
 	else
 		out_null("dport");
-	snprintf(buf, sizeof(buf), "0x%08x", p.mark);
-	out_str("mark", r.has_mark ? " mark %s" : NULL, buf);
+	snprintf(buf, sizeof(buf), "0x%08x", p->mark);
+	out_str("mark", has_mark ? " mark %s" : NULL, buf);
 	out_str("state", " (state %s)",
-		p.state == sel_state_bit("established") ? "established"
-		: p.state == sel_state_bit("related")	 ? "related"
-							 : "new");
+		p->state == sel_state_bit("established") ? "established"
+		: p->state == sel_state_bit("related")	  ? "related"
+							  : "new");
 	out_nl();
 	out_obj_close();
 
-	if (p.iif[0]) {
+	if (restored) {
+		out_null("anyip");
+		out_null("policy");
+		out_bool("restored", NULL, true);
+		out_null("dnat");
+		if ((rc = ask(p, iif, m, &a)) < 0)
+			return rc;
+	} else if (p->iif[0]) {
+		out_bool("restored", NULL, false);
 		/* prerouting: anyip first (its chain comes before the policies), then marks. */
-		if ((rc = anyip_explain(&p, &anyip)) < 0)
-			goto out;
+		if (!reply && (rc = soft(anyip_explain(p, &anyip))) < 0)
+			return rc;
 		if (anyip.found) {
 			m = (m & ~anyip.mask) | anyip.mark;
+			o->conn_mark = m;
 		} else {
-			if ((rc = mark_explain(&p, &mark)) < 0)
-				goto out;
-			if (mark.found)
+			if ((rc = soft(mark_explain(p, &mark))) < 0)
+				return rc;
+			if (mark.found) {
 				m = (m & ~mark.mask) | mark.mark;
+				if (mark.sticky)
+					o->conn_mark = m;
+			}
 		}
 		print_hit("anyip", "anyip", &anyip, NULL);
-		print_hit("policy", "policy", &mark, NULL);
+		print_hit("policy", "policy", &mark, mark.sticky ? " (sticky)" : NULL);
 		/* dstnat: anyip's chain has the higher priority. */
 		if (anyip.found) {
 			snprintf(dnat.addr, sizeof(dnat.addr), "%s", anyip.addr);
-		} else {
-			if ((rc = nat_explain(&p, true, &dnat)) < 0)
-				goto out;
+		} else if (!reply) {
+			if ((rc = soft(nat_explain(p, true, &dnat))) < 0)
+				return rc;
 			if (dnat.found && dnat.nat_type == 3) { /* redirect: the iif's address */
 				struct ipaddr ia;
 
-				if (dev_addr(r.iif, p.family, &ia))
+				if (dev_addr(iif, p->family, &ia))
 					ipaddr_addr_str(&ia, dnat.addr, sizeof(dnat.addr));
 			}
 		}
 		if (anyip.found || dnat.found) {
 			struct ipaddr to;
 
-			if (dnat.addr[0] && parse_addr(dnat.addr, p.family, &to) == 0)
-				p.dst = to;
+			if (dnat.addr[0] && parse_addr(dnat.addr, p->family, &to) == 0)
+				p->dst = to;
 			if (dnat.port)
-				p.dport = dnat.port;
+				p->dport = dnat.port;
 		}
 		if (dnat.found) {
 			out_obj_open("dnat");
@@ -392,34 +454,39 @@ static int cmd_explain(struct words *w)
 		} else {
 			out_null("dnat");
 		}
-		if ((rc = ask(&p, r.iif, m, &a)) < 0)
-			goto out;
+		if ((rc = ask(p, iif, m, &a)) < 0)
+			return rc;
 	} else {
 		/* The machine's own: routed once, marked in output, routed again if marked. */
-		if ((rc = ask(&p, 0, m, &a)) < 0)
-			goto out;
+		out_bool("restored", NULL, false);
+		if ((rc = ask(p, 0, m, &a)) < 0)
+			return rc;
 		if (!a.error) {
-			if (!p.src.family)
-				p.src = a.prefsrc;
-			ifname(a.oif, p.oif);
-			if ((rc = mark_explain(&p, &mark)) < 0)
-				goto out;
+			if (!p->src.family)
+				p->src = a.prefsrc;
+			ifname(a.oif, p->oif);
+			if ((rc = soft(mark_explain(p, &mark))) < 0)
+				return rc;
 			if (mark.found && ((m & ~mark.mask) | mark.mark) != m) {
 				m = (m & ~mark.mask) | mark.mark;
-				if ((rc = ask(&p, 0, m, &a)) < 0)
-					goto out;
+				if ((rc = ask(p, 0, m, &a)) < 0)
+					return rc;
 			}
+			if (mark.found && mark.sticky)
+				o->conn_mark = m;
 		}
 		out_null("anyip");
-		print_hit("policy", "policy", &mark, NULL);
+		print_hit("policy", "policy", &mark, mark.sticky ? " (sticky)" : NULL);
 		out_null("dnat");
 	}
 	snprintf(buf, sizeof(buf), "0x%08x", m);
 	out_str("mark", "mark      %s", buf);
+	if (restored)
+		out_text(" (restored from the connection: sticky)");
 	out_nl();
 
 	/* The rule and the route: the kernel's answer. */
-	rule = find_rule(&p, m, &a);
+	rule = find_rule(p, m, &a);
 	if (rule) {
 		char *rw = rule_words(rule);
 
@@ -454,62 +521,62 @@ static int cmd_explain(struct words *w)
 
 	/* Reverse-path filtering: input lookups do it; the kernel's refusal does not say why. */
 	out_obj_open("rp_filter");
-	if (p.iif[0] && p.family == AF_INET && p.src.family) {
+	if (p->iif[0] && p->family == AF_INET && p->src.family) {
 		struct rp_verdict rp;
-		bool local = !a.error ? a.type == RTN_LOCAL : is_local(&p.dst);
+		bool local = !a.error ? a.type == RTN_LOCAL : is_local(&p->dst);
 
-		if ((rc = rp_filter_verdict(r.iif, &p.src, &p.dst, local, m, &rp)) < 0)
-			goto out;
-		out_str("dev", NULL, p.iif);
+		if ((rc = rp_filter_verdict(iif, &p->src, &p->dst, local, m, &rp)) < 0)
+			return rc;
+		out_str("dev", NULL, p->iif);
 		out_uint("mode", NULL, (unsigned long long)rp.mode);
 		out_bool("drops", NULL, rp.drops);
 		out_str("back_dev", NULL, rp.back_oif ? ifname(rp.back_oif, dev) : NULL);
-		out_text("rp_filter %s on %s (%s)", rp.drops ? "DROPS it" : "passes", p.iif,
+		out_text("rp_filter %s on %s (%s)", rp.drops ? "DROPS it" : "passes", p->iif,
 			 rp.mode == 1 ? "strict" : rp.mode == 2 ? "loose" : "off");
 		if (rp.mode)
 			out_text(": the way back to %s is %s%s",
-				 ipaddr_addr_str(&p.src, buf, sizeof(buf)),
+				 ipaddr_addr_str(&p->src, buf, sizeof(buf)),
 				 rp.back_oif ? "out " : "nowhere",
 				 rp.back_oif ? ifname(rp.back_oif, dev) : "");
 		out_nl();
 		if (rp.drops && a.error) {
 			snprintf(reason, sizeof(reason),
 				 "reverse-path filtering on %s: the way back to the source is %s%s",
-				 p.iif, rp.back_oif ? "out " : "nowhere",
+				 p->iif, rp.back_oif ? "out " : "nowhere",
 				 rp.back_oif ? ifname(rp.back_oif, dev) : "");
 			/* Would the mark lead back here, if the check looked at it? */
 			if (m && !rp.used_mark) {
-				struct route_query q = {.family = AF_INET, .dst = p.src, .mark = m};
+				struct route_query q = {.family = AF_INET, .dst = p->src, .mark = m};
 				struct route_answer back;
 
 				if (local)
-					q.src = p.dst;
-				if (route_get(&q, &back) == 0 && !back.error && back.oif == r.iif)
+					q.src = p->dst;
+				if (route_get(&q, &back) == 0 && !back.error && back.oif == iif)
 					snprintf(fixbuf, sizeof(fixbuf),
 						 "%s sysctl set dev %s src_valid_mark=1", pbr_cmd(),
-						 p.iif);
+						 p->iif);
 			}
 			if (!fixbuf[0])
 				snprintf(fixbuf, sizeof(fixbuf), "%s sysctl set dev %s rp_filter=%d",
-					 pbr_cmd(), p.iif, rp.back_oif ? 2 : 0);
+					 pbr_cmd(), p->iif, rp.back_oif ? 2 : 0);
 		}
 	} else {
 		out_text("rp_filter not applied (%s)",
-			 !p.iif[0] ? "this machine's own packet" : p.family != AF_INET ? "IPv6"
+			 !p->iif[0] ? "this machine's own packet" : p->family != AF_INET ? "IPv6"
 											  : "no source given");
 		out_nl();
 	}
 	out_obj_close();
 
-	/* srcnat, after routing, for what leaves. */
-	if (!a.error && a.type == RTN_UNICAST) {
-		ifname(a.oif, p.oif);
-		if ((rc = nat_explain(&p, false, &snat)) < 0)
-			goto out;
+	/* srcnat, after routing, for what leaves (a reply's NAT is conntrack's). */
+	if (!reply && !a.error && a.type == RTN_UNICAST) {
+		ifname(a.oif, p->oif);
+		if ((rc = soft(nat_explain(p, false, &snat))) < 0)
+			return rc;
 		if (snat.found && !snat.addr[0]) { /* masquerade: the source the route gives */
 			struct ipaddr sa = a.prefsrc;
 
-			if (sa.family || dev_addr(a.oif, p.family, &sa))
+			if (sa.family || dev_addr(a.oif, p->family, &sa))
 				ipaddr_addr_str(&sa, snat.addr, sizeof(snat.addr));
 		}
 	}
@@ -528,7 +595,7 @@ static int cmd_explain(struct words *w)
 	if (a.error) {
 		verdict = "drop";
 		if (!reason[0]) {
-			if (p.iif[0] && !is_local(&p.dst) && !read_conf("forwarding", NULL)) {
+			if (p->iif[0] && !is_local(&p->dst) && !read_conf("forwarding", NULL)) {
 				snprintf(reason, sizeof(reason), "forwarding is off");
 				snprintf(fixbuf, sizeof(fixbuf), "%s sysctl set forwarding=1", pbr_cmd());
 			} else {
@@ -537,21 +604,26 @@ static int cmd_explain(struct words *w)
 		}
 	} else if (a.type == RTN_LOCAL) {
 		verdict = "local";
+		o->ok = o->local = true;
 		snprintf(reason, sizeof(reason), "delivered to this machine at %s",
-			 ipaddr_addr_str(&p.dst, buf, sizeof(buf)));
+			 ipaddr_addr_str(&p->dst, buf, sizeof(buf)));
 	} else if (a.type == RTN_UNICAST) {
 		char gw[IPADDR_STRLEN] = "";
 
-		verdict = p.iif[0] ? "forward" : "output";
+		verdict = p->iif[0] ? "forward" : "output";
+		o->ok = true;
+		o->oif = a.oif;
 		if (a.gw.family)
 			ipaddr_addr_str(&a.gw, gw, sizeof(gw));
 		snprintf(reason, sizeof(reason), "%s out %s%s%s%s%s",
-			 p.iif[0] ? "forwarded" : "sent", ifname(a.oif, dev), gw[0] ? " via " : "",
+			 p->iif[0] ? "forwarded" : "sent", ifname(a.oif, dev), gw[0] ? " via " : "",
 			 gw, snat.found ? " from " : "", snat.found ? snat.addr : "");
 	} else {
 		verdict = "drop";
 		snprintf(reason, sizeof(reason), "a %s route", type_name(a.type));
 	}
+	o->dst = p->dst;
+	o->dport = p->dport;
 	out_str("verdict", "verdict   %s: ", verdict);
 	out_str("reason", "%s", reason);
 	out_nl();
@@ -561,8 +633,64 @@ static int cmd_explain(struct words *w)
 	} else {
 		out_null("fix");
 	}
-	rc = 0;
+	return 0;
+}
+
+static int cmd_explain(struct words *w)
+{
+	struct req r;
+	struct pkt p, back;
+	struct outcome o, ro;
+	int rc, back_iif = 0;
+
+	if ((rc = parse_req(w, &r)) < 0 || (rc = parsed()) < 0)
+		return rc;
+	p = r.p;
+	out_obj_open(NULL);
+	blind = false;
+	if ((rc = explain_one(&p, r.iif, r.has_mark, false, 0, &o)) < 0)
+		goto out;
+	if (!r.reply) {
+		out_null("reply");
+		goto out;
+	}
+	out_text("\n");
+	if (!o.ok) {
+		out_text("reply     none: the packet does not get there");
+		out_nl();
+		out_null("reply");
+		goto out;
+	}
+	/*
+	 * The answer: from where the packet went (after dnat) to its source;
+	 * conntrack takes back the NAT. Delivered here: this machine answers.
+	 * Forwarded: the answer arrives on the interface the packet left by.
+	 */
+	memset(&back, 0, sizeof(back));
+	back.family = p.family;
+	back.src = o.dst;
+	back.dst = r.p.src;
+	back.proto = p.proto;
+	back.sport = o.dport;
+	back.dport = p.sport;
+	back.dscp = -1;
+	back.state = sel_state_bit("established");
+	if (!o.local) {
+		back_iif = o.oif;
+		ifname(o.oif, back.iif);
+	}
+	out_obj_open("reply");
+	rc = explain_one(&back, back_iif, false, true, o.conn_mark, &ro);
+	out_obj_close();
 out:
+	if (rc >= 0) {
+		out_bool("policies_read", NULL, !blind);
+		if (blind) {
+			out_text("note      pbr's policies and NAT were not read: that needs "
+				 "CAP_NET_ADMIN (run as root)");
+			out_nl();
+		}
+	}
 	out_obj_close();
 	return rc;
 }

@@ -498,8 +498,12 @@ int mark_print(const char *key)
 
 static int cmd_list(struct words *w)
 {
+	int rc;
+
 	if (w_more(w))
 		return w_unknown(w);
+	if ((rc = parsed()) < 0)
+		return rc;
 	return mark_print(NULL);
 }
 

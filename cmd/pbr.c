@@ -133,10 +133,17 @@ int crud_main(int argc, char **argv, const struct crud *c)
 	return err_usage("unknown command", cmd, "add, del, flush, list, show");
 }
 
+int parsed(void)
+{
+	return opt.parse_only ? PARSED : 0;
+}
+
 int begin_change(void)
 {
 	int rc;
 
+	if (opt.parse_only)
+		return PARSED;
 	run.changing = true;
 	if (run.locked)
 		return 0;
@@ -221,17 +228,12 @@ static char *read_all(FILE *f)
  * is applied. With --force each good line is applied on its own and each bad
  * one reported.
  */
-static int run_batch(const char *path)
+/* Every line of a batch; PARSED (fuzzing) counts as a line that is fine. */
+int pbr_batch_text(char *text)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	int lineno = 0, worst = 0, rc = 0;
-	char *text, *line, *next;
+	char *line, *next;
 
-	if (!f)
-		return err_sys(errno, "cannot open batch file \"%s\"", path);
-	text = read_all(f);
-	if (f != stdin)
-		fclose(f);
 	for (line = text; *line; line = next) {
 		char *words[BATCH_MAX_WORDS];
 		const char *object = NULL;
@@ -249,6 +251,11 @@ static int run_batch(const char *path)
 			rc = err_usage("batch lines leave out the leading", "pbr", NULL);
 		else
 			rc = n < 0 ? n : dispatch(n, words, &object);
+		if (rc == PARSED) {
+			rc = 0;
+			err_clear();
+			continue;
+		}
 		if (rc >= 0 && opt.force) {
 			/* Line by line: applied (or printed) now; read the kernel afresh after. */
 			rc = finish();
@@ -260,7 +267,7 @@ static int run_batch(const char *path)
 		if (rc < 0) {
 			err_print(object);
 			if (!opt.force) {
-				free(text);
+				err_set_line(0);
 				return err_status(rc) + 1000;
 			}
 			if (err_status(rc) > worst)
@@ -273,10 +280,25 @@ static int run_batch(const char *path)
 		}
 	}
 	err_set_line(0);
-	free(text);
 	if (opt.force)
 		return worst + 1000; /* applied and reported line by line */
 	return 0;
+}
+
+static int run_batch(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *text;
+	int rc;
+
+	if (!f)
+		return err_sys(errno, "cannot open batch file \"%s\"", path);
+	text = read_all(f);
+	if (f != stdin)
+		fclose(f);
+	rc = pbr_batch_text(text);
+	free(text);
+	return rc;
 }
 
 static int global_opt(int argc, char **argv, int *i)
@@ -320,7 +342,7 @@ static int global_opt(int argc, char **argv, int *i)
 #undef NEED_ARG
 }
 
-int main(int argc, char **argv)
+int pbr_main(int argc, char **argv)
 {
 	const char *batch = NULL, *object = NULL;
 	char *base = basename(argv[0]);
@@ -355,7 +377,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		goto fail;
 	out_init(opt.json, opt.pretty);
-	if (opt.netns) {
+	if (opt.netns && !opt.parse_only) {
 		rc = netns_enter(opt.netns);
 		if (rc < 0)
 			goto fail;
@@ -372,7 +394,9 @@ int main(int argc, char **argv)
 	 * before it was undone, so read again and plan again.
 	 */
 	for (int attempt = 0;; attempt++) {
-		if (batch) {
+		if (batch && opt.parse_only) {
+			rc = 0; /* a file to read: the batch fuzzer feeds texts instead */
+		} else if (batch) {
 			rc = run_batch(batch);
 			if (rc >= 1000)
 				return rc - 1000; /* already reported, line by line */
@@ -380,6 +404,11 @@ int main(int argc, char **argv)
 			rc = dispatch(argc - i + 1, argv + i - 1, &object);
 		} else {
 			rc = dispatch(argc - i, argv + i, &object);
+		}
+		if (rc == PARSED) {
+			out_flush();
+			err_clear();
+			return 0;
 		}
 		if (rc < 0)
 			goto fail;

@@ -325,6 +325,11 @@ static int loop(struct relay *r)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
 			return err_sys(errno, "epoll_ctl");
 	}
+	for (int i = 0; i < r->n_servers; i++) {
+		ev.data.fd = r->servers[i].fd;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+			return err_sys(errno, "epoll_ctl");
+	}
 	for (;;) {
 		int n;
 
@@ -344,8 +349,8 @@ static int loop(struct relay *r)
 			int fd = evs[i].data.fd;
 			struct signalfd_siginfo si;
 
-			if (fd == r->udp) {
-				relay_io_input(r);
+			if (relay_io_input(r, fd)) {
+				/* one of the UDP sockets */
 			} else if (fd == r->nlev) {
 				relay_net_events(r);
 			} else if (fd == r->ctl) {
@@ -438,9 +443,11 @@ int relay_main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "show")) {
 		if (argc > 2)
 			return err_usage("unknown word", argv[2], "pbr relay show takes none");
-		return relay_show();
+		return parsed() < 0 ? PARSED : relay_show();
 	}
 	if (relay_parse(&relay, argc, argv) < 0)
 		return -EINVAL;
+	if (parsed() < 0)
+		return PARSED;
 	return relay_run(&relay);
 }

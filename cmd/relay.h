@@ -81,6 +81,8 @@ struct rif {
 struct server {
 	struct sockaddr_in sa;
 	int oif; /* where the route to it goes; 0: no route */
+	int fd;	 /* UDP port 67 too, connected to it while there is a route */
+	bool connected;
 	uint64_t sent, replies;
 };
 
@@ -133,8 +135,10 @@ bool relay_is_local(const struct relay *r, uint32_t addr);
 
 /* relay_io.c */
 int relay_io_open(struct relay *r);
-/* Receive and handle what is queued on the UDP socket. */
-void relay_io_input(struct relay *r);
+/* (Re)connect each server's socket: routes or addresses changed. */
+void relay_io_connect(struct relay *r);
+/* Receive and handle what is queued on fd if it is one of the UDP sockets. */
+bool relay_io_input(struct relay *r, int fd);
 /* Counters of packets that came in on an interface the relay does not know. */
 struct rif *relay_other(void);
 

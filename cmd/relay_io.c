@@ -4,13 +4,21 @@
  * the servers to the clients (RFC 1542 sections 4 and 5, RFC 2131 section
  * 4.1, RFC 3046 section 2).
  *
- * Two sockets do it all:
+ * Two kinds of sockets do it all:
  * - one UDP socket on port 67 of every address. It receives the clients'
  *   broadcasts and the servers' replies (sent to giaddr:67), with
- *   IP_PKTINFO telling the arrival interface; it sends to the servers (the
- *   kernel routes) and to clients by broadcast or to ciaddr, with the
- *   outgoing interface pinned by IP_PKTINFO so the kernel's routes cannot
- *   send a reply out the wrong side (seed 001 has one subnet on both sides).
+ *   IP_PKTINFO telling the arrival interface; it sends to clients by
+ *   broadcast or to ciaddr, with the outgoing interface pinned by IP_PKTINFO
+ *   so the kernel's routes cannot send a reply out the wrong side (seed 001
+ *   has one subnet on both sides).
+ * - one more UDP socket on port 67 per server (SO_REUSEPORT, all bound as
+ *   root before the privileges go), connected to it: the kernel keeps the
+ *   route, so a request sent costs no route lookup. It is reconnected
+ *   whenever rtnetlink says something changed, so the route and source
+ *   address are the ones an unconnected send would get; while there is no
+ *   route it stays unconnected and the main socket sends (and fails) as
+ *   before. Whatever such a socket receives is handled as on the main one,
+ *   except a broadcast copy, which the main socket has too.
  * - one AF_PACKET socket of protocol 0, which receives nothing at all (no
  *   capture of routed traffic, unlike isc-dhcp-relay's), used only to send a
  *   reply to a client that has no address yet: the frame goes straight to
@@ -68,31 +76,59 @@ struct out_meta {
 };
 
 struct outq {
-	struct mmsghdr m[OUT_MAX];
-	struct out_meta meta[OUT_MAX];
-	int n;
+	struct mmsghdr *m;
+	struct out_meta *meta;
+	int n, max;
 };
 
 static struct slot slots[RX_BATCH];
 static struct mmsghdr rx[RX_BATCH];
-static struct outq q_udp, q_pkt;
+static struct mmsghdr udp_m[OUT_MAX], pkt_m[RX_BATCH], srv_m[RELAY_MAX_SERVERS][RX_BATCH];
+static struct out_meta udp_meta[OUT_MAX], pkt_meta[RX_BATCH], srv_meta[RELAY_MAX_SERVERS][RX_BATCH];
+static struct outq q_udp = {udp_m, udp_meta, 0, OUT_MAX}, q_pkt = {pkt_m, pkt_meta, 0, RX_BATCH};
+/* Requests to each server whose socket is connected. */
+static struct outq q_srv[RELAY_MAX_SERVERS];
 
-int relay_io_open(struct relay *r)
+/* A UDP socket on port 67 of every address. */
+static int udp_open(void)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(DHCP_PORT_SERVER)};
 	int one = 1, size = UDP_RCVBUF;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	r->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (r->udp < 0)
+	if (fd < 0)
 		return err_sys(errno, "cannot open UDP socket");
-	setsockopt(r->udp, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (setsockopt(r->udp, SOL_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-	    setsockopt(r->udp, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0)
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		close(fd);
 		return err_sys(errno, "cannot set up UDP socket");
-	if (bind(r->udp, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno == EADDRINUSE)
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EADDRINUSE)
 			return err_conflict("UDP port 67 is taken (another DHCP server or relay?)");
-		return err_sys(errno, "cannot bind UDP port 67");
+		return err_sys(e, "cannot bind UDP port 67");
+	}
+	return fd;
+}
+
+int relay_io_open(struct relay *r)
+{
+	r->udp = udp_open();
+	if (r->udp < 0)
+		return r->udp;
+	for (int i = 0; i < r->n_servers; i++) {
+		struct server *sv = &r->servers[i];
+
+		sv->fd = udp_open();
+		if (sv->fd < 0)
+			return sv->fd;
+		sv->connected = false;
+		q_srv[i] = (struct outq){srv_m[i], srv_meta[i], 0, RX_BATCH};
 	}
 	r->pkt = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (r->pkt < 0)
@@ -138,12 +174,27 @@ static struct server *server_by_addr(struct relay *r, uint32_t a)
 	return NULL;
 }
 
+void relay_io_connect(struct relay *r)
+{
+	static const struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+
+	for (int i = 0; i < r->n_servers; i++) {
+		struct server *sv = &r->servers[i];
+
+		/* Disconnect first: a reconnect would keep the old source address. */
+		if (sv->connected && connect(sv->fd, &unspec, sizeof(unspec)) < 0)
+			relay_log(r, LOG_WARNING, "cannot disconnect from server %s: %s",
+				  inet_ntoa(sv->sa.sin_addr), strerror(errno));
+		sv->connected = connect(sv->fd, (struct sockaddr *)&sv->sa, sizeof(sv->sa)) == 0;
+	}
+}
+
 static void queue(struct outq *q, void *name, socklen_t namelen, struct iovec *iov, void *ctl,
 		  size_t ctllen, struct rif *f, struct server *sv)
 {
 	struct msghdr *h;
 
-	if (q->n >= OUT_MAX)
+	if (q->n >= q->max)
 		return;
 	h = &q->m[q->n].msg_hdr;
 	memset(h, 0, sizeof(*h));
@@ -240,7 +291,10 @@ static int request(struct relay *r, struct slot *s, size_t len, struct rif *in,
 		/* Never back out the way it came: the server there heard it already. */
 		if (sv->oif == in->ifindex)
 			continue;
-		queue(&q_udp, &sv->sa, sizeof(sv->sa), &s->oiov, NULL, 0, in, sv);
+		if (sv->connected)
+			queue(&q_srv[i], NULL, 0, &s->oiov, NULL, 0, in, sv);
+		else
+			queue(&q_udp, &sv->sa, sizeof(sv->sa), &s->oiov, NULL, 0, in, sv);
 		queued++;
 	}
 	return queued ? 0 : DROP_LOOP;
@@ -401,23 +455,36 @@ static int frame(struct slot *s, size_t len, struct rif *out, uint32_t src, bool
 	return 0;
 }
 
-static int arrival_ifindex(struct msghdr *h)
+/* The arrival interface and the header's destination address. */
+static int arrival(struct msghdr *h, uint32_t *dst)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
-		if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_PKTINFO)
-			return ((struct in_pktinfo *)CMSG_DATA(c))->ipi_ifindex;
+		if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_PKTINFO) {
+			const struct in_pktinfo *pi = (const struct in_pktinfo *)CMSG_DATA(c);
+
+			*dst = pi->ipi_addr.s_addr;
+			return pi->ipi_ifindex;
+		}
+	*dst = 0;
 	return 0;
 }
 
 static struct rif other = {.name = "other"};
 
-static void handle(struct relay *r, struct slot *s, struct msghdr *mh, size_t len)
+static void handle(struct relay *r, struct slot *s, struct msghdr *mh, size_t len, bool main)
 {
-	struct rif *in = relay_if_by_index(r, arrival_ifindex(mh));
+	uint32_t dst;
+	struct rif *in = relay_if_by_index(r, arrival(mh, &dst));
 	uint8_t op = len ? payload(s)[0] : 0;
 	struct dhcp_msg m;
 	int why;
 
+	/*
+	 * A broadcast reaches every socket on port 67 that is not connected
+	 * (a server's, while it has no route): the main socket handles it.
+	 */
+	if (!main && !relay_is_local(r, dst))
+		return;
 	if (!in)
 		in = &other;
 	if (op == BOOTREQUEST)
@@ -440,8 +507,11 @@ static void handle(struct relay *r, struct slot *s, struct msghdr *mh, size_t le
 		drop(in, why);
 }
 
-static void flush(struct outq *q, int fd)
+/* connected: an error may be an ICMP error left by an earlier datagram,
+ * which the failed send reported and cleared: try that message once more. */
+static void flush(struct outq *q, int fd, bool connected)
 {
+	bool retried = false;
 	int done = 0;
 
 	while (done < q->n) {
@@ -449,6 +519,11 @@ static void flush(struct outq *q, int fd)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && connected && !retried) {
+			retried = true;
+			continue;
+		}
+		retried = false;
 		if (n <= 0) {
 			/* The first one failed: count it and go on with the rest. */
 			drop(q->meta[done].rif, DROP_SEND);
@@ -470,8 +545,18 @@ static void flush(struct outq *q, int fd)
 	q->n = 0;
 }
 
-void relay_io_input(struct relay *r)
+bool relay_io_input(struct relay *r, int fd)
 {
+	bool main = fd == r->udp;
+
+	if (!main) {
+		int i = 0;
+
+		while (i < r->n_servers && r->servers[i].fd != fd)
+			i++;
+		if (i == r->n_servers)
+			return false;
+	}
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		int n;
 
@@ -480,16 +565,19 @@ void relay_io_input(struct relay *r)
 			rx[i].msg_hdr.msg_controllen = sizeof(slots[i].cmsg);
 			rx[i].msg_hdr.msg_flags = 0;
 		}
-		n = recvmmsg(r->udp, rx, RX_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(fd, rx, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			return;
+			break;
 		for (int i = 0; i < n; i++)
-			handle(r, &slots[i], &rx[i].msg_hdr, rx[i].msg_len);
-		flush(&q_udp, r->udp);
-		flush(&q_pkt, r->pkt);
+			handle(r, &slots[i], &rx[i].msg_hdr, rx[i].msg_len, main);
+		for (int i = 0; i < r->n_servers; i++)
+			flush(&q_srv[i], r->servers[i].fd, true);
+		flush(&q_udp, r->udp, false);
+		flush(&q_pkt, r->pkt, false);
 		if (n < RX_BATCH)
-			return;
+			break;
 	}
+	return true;
 }
 
 struct rif *relay_other(void)

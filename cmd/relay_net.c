@@ -229,5 +229,6 @@ int relay_net_refresh(struct relay *r)
 		note_presence(r, &r->ifs[i], old[i]);
 	free(links);
 	free(addrs);
+	relay_io_connect(r);
 	return 0;
 }

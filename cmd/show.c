@@ -38,6 +38,8 @@ int show_main(int argc, char **argv)
 	}
 	if (argc > 1)
 		return err_usage("unknown keyword", argv[1], NULL);
+	if ((rc = parsed()) < 0)
+		return rc;
 	out_obj_open(NULL);
 	heading("Tables");
 	if ((rc = table_print("tables")) < 0)

@@ -211,6 +211,8 @@ static int cmd_getset(struct words *w, bool set)
 		}
 		return 0;
 	}
+	if ((rc = parsed()) < 0)
+		return rc;
 	out_arr_open(NULL);
 	for (int i = 0; i < n; i++) {
 		uint32_t x;
@@ -319,6 +321,8 @@ static int cmd_show(struct words *w)
 	}
 	if (w_more(w))
 		return w_unknown(w);
+	if ((rc = parsed()) < 0)
+		return rc;
 	k = sc_keys(fam(), &nk);
 	for (size_t i = 0; i < nk; i++) {
 		sc_path(&k[i], "all", path, sizeof(path));

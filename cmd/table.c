@@ -647,6 +647,8 @@ static int cmd_list(struct words *w, bool detail)
 		if ((rc = names_table_id(name, &id)) < 0)
 			return rc;
 	}
+	if ((rc = parsed()) < 0)
+		return rc;
 	return list_tables(name ? &id : NULL, detail, NULL);
 }
 

@@ -25,6 +25,16 @@ _pbr_words() {
 	COMPREPLY+=($(compgen -W "$*" -- "$cur"))
 }
 
+# _pbr_unused "KEYWORDS" FROM: the keywords not among words[FROM..cword-1].
+_pbr_unused() {
+	local k u out=""
+	for k in $1; do
+		for u in "${words[@]:$2:cword-$2}"; do [[ $u == "$k" ]] && continue 2; done
+		out="$out $k"
+	done
+	echo $out
+}
+
 _pbr_table() {
 	local cmd=${words[1]:-} sub=${words[2]:-}
 	local n=${#words[@]}
@@ -209,10 +219,9 @@ _pbr_anyip() {
 			_pbr_words "$(awk '{ sub(/\/.*/, "", $4); print $4 }' <<<"$a")"
 			;;
 		*)
-			local w="dev table redirect" k
+			local w="dev table redirect"
 			[[ ${words[1]} == add ]] || w=dev
-			for k in "${words[@]:2:cword-2}"; do w=${w/$k/}; done
-			_pbr_words $w
+			_pbr_words $(_pbr_unused "$w" 2)
 			;;
 		esac
 		;;
@@ -235,6 +244,16 @@ _pbr_relay() {
 	[[ $cur == -* ]] && _pbr_words -i -id -u -iu -t -g -a -r -m -c -p -pf -U -f -d -q -4
 }
 
+_pbr_explain() {
+	case $prev in
+	iif) _pbr_words "$(_pbr_devices)"; return ;;
+	proto) _pbr_words tcp udp icmp icmpv6 sctp udplite gre esp ah; return ;;
+	state) _pbr_words new established related; return ;;
+	from | to | sport | dport | mark | mac-source) return ;;
+	esac
+	_pbr_words $(_pbr_unused "iif from to proto sport dport mark mac-source state reply" 1)
+}
+
 _pbr() {
 	local cur prev
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -242,7 +261,7 @@ _pbr() {
 	COMPREPLY=()
 	_pbr_netns=""
 
-	local objects="table mark nat sysctl anyip relay help version"
+	local objects="table mark nat sysctl anyip relay show explain check help version"
 	local i=1 obj="" pre=()
 	local base=${COMP_WORDS[0]##*/}
 	if [[ $base == pbr-* ]]; then
@@ -311,7 +330,9 @@ _pbr() {
 	sysctl) _pbr_sysctl ;;
 	anyip) _pbr_anyip ;;
 	relay) _pbr_relay ;;
-	help) ((cword == 1)) && _pbr_words table mark nat sysctl anyip relay ;;
+	explain) _pbr_explain ;;
+	show | check) ((cword == 1)) && _pbr_words help ;;
+	help) ((cword == 1)) && _pbr_words table mark nat sysctl anyip relay show explain check ;;
 	esac
 }
 

@@ -16,6 +16,8 @@ static struct {
 } e;
 
 static void set(enum err_kind kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void set(enum err_kind kind, const char *fmt, va_list ap)
 {
 	int n = 0;
 
@@ -100,6 +102,11 @@ void err_set_line(int line)
 	e.line = line;
 }
 
+int err_line(void)
+{
+	return e.line;
+}
+
 void err_set_extack(const char *text)
 {
 	snprintf(e.extack, sizeof(e.extack), "%s", text ? text : "");
@@ -108,6 +115,12 @@ void err_set_extack(const char *text)
 enum err_kind err_kind(void)
 {
 	return e.kind;
+}
+
+void err_restore(enum err_kind kind, const char *msg)
+{
+	e.kind = kind;
+	snprintf(e.msg, sizeof(e.msg), "%s", msg);
 }
 
 const char *err_message(void)
@@ -143,11 +156,20 @@ static void write_line(const char *s, size_t n)
 	}
 }
 
+static bool silent;
+
+void err_silence(bool on)
+{
+	silent = on;
+}
+
 void err_print(const char *object)
 {
 	char line[1200];
 	int n;
 
+	if (silent)
+		return;
 	if (!e.msg[0])
 		snprintf(e.msg, sizeof(e.msg), "failed");
 	if (object)
@@ -167,7 +189,7 @@ void warnx_obj(const char *object, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (opt.quiet)
+	if (opt.quiet || silent)
 		return;
 	n = snprintf(line, sizeof(line), "pbr %s: warning: ", object ? object : "");
 	va_start(ap, fmt);

@@ -2,6 +2,8 @@
 #ifndef PBR_ERR_H
 #define PBR_ERR_H
 
+#include <stdbool.h>
+
 /*
  * One pending error per process. Library functions record what went wrong
  * here and return a negative errno; only the subcommand's edge prints it
@@ -26,14 +28,19 @@ int err_conflict(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prefix later messages with "line N: " (batch mode); 0 turns it off. */
 void err_set_line(int line);
+int err_line(void);
 /* Extended-ack text from the kernel, appended to the next err_sys(). */
 void err_set_extack(const char *text);
 
 enum err_kind err_kind(void);
+/* Set the pending error as another process reported it (kind and text). */
+void err_restore(enum err_kind kind, const char *msg);
 const char *err_message(void);
 void err_clear(void);
 /* Exit status for a return code: 0, 1 or 2. */
 int err_status(int rc);
+/* Fuzzers: err_print() and warnings print nothing. */
+void err_silence(bool on);
 /* Print the pending error as one line "pbr OBJECT: MESSAGE" in one write(). */
 void err_print(const char *object);
 /* Print a one-line warning "pbr OBJECT: warning: ..." unless quiet. */

@@ -222,7 +222,6 @@ int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
  * more ACKs than the socket's receive buffer holds (about 200 KB by default,
  * roughly 1 KB of truesize per ACK).
  */
-#define NL_CHUNK 64
 #define NL_SEND_SIZE (NL_CHUNK * 1024)
 
 int nl_talk_many(struct nl *nl, struct nlmsghdr **msgs, int n, int *errs)

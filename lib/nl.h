@@ -6,6 +6,9 @@
 #include <linux/netlink.h>
 #include <stddef.h>
 
+/* Requests nl_talk_many() sends in one sendmsg(). */
+#define NL_CHUNK 64
+
 /* Receive buffer: large enough that the kernel fills whole dump batches. */
 #define NL_RECV_SIZE (64 * 1024)
 

@@ -32,3 +32,12 @@ int opts_from_env(void)
 	}
 	return 0;
 }
+
+void opts_reset(void)
+{
+	opt = (struct pbr_opts){
+		.family = AF_UNSPEC,
+		.mark_mask = PBR_MARK_MASK_DEFAULT,
+		.pref_base = PBR_PREF_BASE_DEFAULT,
+	};
+}

@@ -37,11 +37,15 @@ struct pbr_opts {
 	const char *netns;
 	uint32_t mark_mask;
 	uint32_t pref_base;
+	/* Fuzzing: check the words, then stop before the kernel is read. */
+	bool parse_only;
 };
 
 extern struct pbr_opts opt;
 
 /* Read PBR_MARK_MASK and PBR_PREF_BASE; 0 or a usage error. */
 int opts_from_env(void);
+/* Back to the defaults (the fuzzers run many command lines in one process). */
+void opts_reset(void);
 
 #endif

@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -20,6 +22,7 @@ struct op {
 	char *text;
 	struct nlmsghdr *msg, *undo; /* OP_RTNL */
 	char *path, *data, *old;     /* OP_FILE, OP_SYSCTL */
+	int line;		     /* the batch line that planned it (0: none) */
 	bool had_old;
 	bool done;
 };
@@ -43,6 +46,7 @@ static struct op *add(enum op_kind kind, const char *text)
 	memset(o, 0, sizeof(*o));
 	o->kind = kind;
 	o->text = xstrdup(text ? text : "");
+	o->line = err_line();
 	return o;
 }
 
@@ -182,7 +186,7 @@ static int write_sysctl(const char *path, const char *val)
 	return 0;
 }
 
-static int apply_one(struct op *o)
+static int apply_one_op(struct op *o)
 {
 	int rc;
 
@@ -201,6 +205,16 @@ static int apply_one(struct op *o)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+static int apply_one(struct op *o)
+{
+	int rc;
+
+	err_set_line(o->line);
+	rc = apply_one_op(o);
+	err_set_line(0);
+	return rc;
 }
 
 static void undo_one(struct op *o)
@@ -252,16 +266,19 @@ static int apply_rtnl_run(int from, int to)
 		else if (bad < 0)
 			bad = i;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		err_set_line(bad >= 0 ? p.v[bad].line : 0);
 		rc = err_sys(bad >= 0 ? errs[bad - from] : rc, "%s",
 			     bad >= 0 ? p.v[bad].text : "netlink");
+		err_set_line(0);
+	}
 out:
 	free(msgs);
 	free(errs);
 	return rc;
 }
 
-int plan_apply(void)
+static int apply_here(void)
 {
 	int rc = 0, i = 0;
 
@@ -292,6 +309,96 @@ int plan_apply(void)
 		}
 	}
 	return 0;
+}
+
+/* The system calls that change something, the plan takes at least. */
+static int steps(void)
+{
+	int n = p.has_final ? 1 : 0;
+
+	for (int i = 0; i < p.n;) {
+		int j = i;
+
+		while (j < p.n && p.v[j].kind == OP_RTNL)
+			j++;
+		if (j > i) {
+			n += (j - i + NL_CHUNK - 1) / NL_CHUNK;
+			i = j;
+		} else {
+			n++;
+			i++;
+		}
+	}
+	return n;
+}
+
+struct outcome {
+	int rc;
+	int kind;
+	char msg[1024];
+};
+
+/*
+ * A plan of several system calls is applied by a child process that
+ * blocks every signal it can: a SIGKILL of the command itself (a DHCP
+ * client killing its hook, a supervisor's timeout) cannot stop it half-way,
+ * so the system ends as before the command or as after it, never between.
+ * The child inherits the lock. A plan of one system call is atomic as it is.
+ */
+static int apply_in_child(void)
+{
+	struct outcome r;
+	sigset_t all;
+	int fds[2];
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return apply_here();
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return apply_here();
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, NULL);
+		memset(&r, 0, sizeof(r));
+		r.rc = apply_here();
+		r.kind = (int)err_kind();
+		snprintf(r.msg, sizeof(r.msg), "%s", err_message());
+		if (write(fds[1], &r, sizeof(r)) < 0) {
+			/* the parent is gone: nobody to tell */
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got < sizeof(r)) {
+		ssize_t n = read(fds[0], (char *)&r + got, sizeof(r) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (got < sizeof(r))
+		return err_sys(EIO, "the process applying the changes died; run the command again");
+	if (r.rc < 0)
+		err_restore((enum err_kind)r.kind, r.msg);
+	return r.rc;
+}
+
+int plan_apply(void)
+{
+	if (steps() <= 1)
+		return apply_here();
+	return apply_in_child();
 }
 
 void plan_describe(void (*line)(const char *text))

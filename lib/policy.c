@@ -101,13 +101,15 @@ static void list_normalise(struct prefix_list *l)
 
 int read_prefix_file(const char *path, struct prefix_list *l)
 {
-	char line[256];
+	char *line = NULL;
+	size_t cap = 0;
 	int lineno = 0;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return err_usage("cannot read prefix file", path, "%s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
+	/* getline(): a long comment is one line, not several. */
+	while (getline(&line, &cap, f) >= 0) {
 		char *p = line, *e;
 		struct ipaddr a;
 
@@ -125,15 +127,18 @@ int read_prefix_file(const char *path, struct prefix_list *l)
 			char word[128];
 
 			snprintf(word, sizeof(word), "%s", p);
+			free(line);
 			fclose(f);
 			return err_usage("invalid prefix", word, "%s line %d", path, lineno);
 		}
 		if (l->n >= SEL_MAX_PREFIXES) {
+			free(line);
 			fclose(f);
 			return err_usage("too many prefixes in", path, "at most %d", SEL_MAX_PREFIXES);
 		}
 		list_push(l, &a);
 	}
+	free(line);
 	fclose(f);
 	return 0;
 }
@@ -886,7 +891,7 @@ bool sel_match(const struct selectors *s, const struct pkt *p)
 		return false;
 	if (s->oif[0] && strcmp(s->oif, p->oif))
 		return false;
-	if (s->has_mac)
+	if (s->has_mac && (!p->has_mac || memcmp(s->mac, p->mac, 6)))
 		return false;
 	if (!prefixes_match(&s->from, &p->src, p->family) ||
 	    !prefixes_match(&s->to, &p->dst, p->family))

@@ -116,6 +116,8 @@ struct pkt {
 	uint32_t mark;
 	uint8_t state;		     /* one ct state bit (NF_CT_STATE_BIT) */
 	int dscp;		     /* -1: not given, taken as 0 */
+	bool has_mac;		     /* the sender's MAC (arriving packets) */
+	uint8_t mac[6];
 };
 /*
  * Would a rule with these selectors match p? A selector on something the

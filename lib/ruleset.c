@@ -864,7 +864,8 @@ static int final_apply(void *ctx)
 
 	(void)ctx;
 	test_hook();
-	rc = txn_commit(rs.genid);
+	/* Testing aid: the commit fails, so the rtnetlink part must be undone. */
+	rc = getenv("PBR_TEST_FAIL_COMMIT") ? -ENOBUFS : txn_commit(rs.genid);
 	if (rc == -ERESTART)
 		return rc; /* cmd/pbr.c plans again from a fresh read */
 	if (rc < 0)

@@ -79,4 +79,34 @@ eq "--force: bad lines make the exit status 2" 2 $?
 has "--force reports the bad line" "line 2" "$out"
 eq "--force applies the good lines" "1 1" "$(ip -n "$R" -j rule | jq '[.[] | select(.src=="192.168.1.172")] | length') $(ip -n "$R" -j rule | jq '[.[] | select(.src=="192.168.1.173")] | length')"
 bad "leading pbr in a batch line" r pbr sh -c "echo 'pbr table list' | '$PBR' -n '$R' -b -"
-rm -f "$b"
+
+# All or nothing at apply time too: the kernel refuses line 4 (a gateway
+# that is not on a connected network passes pbr's checks but not the
+# kernel's) after lines 1-3 planned routes, rules, a name and nftables.
+cat >"$b" <<'B'
+table add allornot id 7700
+table route add allornot default via 10.0.1.1 dev v1
+mark add table allornot proto tcp dport 8025 sticky
+table route add allornot 10.60.0.0/16 via 10.99.99.99 dev v1
+table rule add allornot from 192.168.1.180
+B
+before=$(state r)
+err=$(p r -b "$b" 2>&1)
+eq "kernel refusal in a batch: exit 1" 1 $?
+has "it names the line and the command" "line 4: ip -n $R route add 10.60.0.0/16 via 10.99.99.99" "$err"
+eq "kernel refusal in a batch: nothing of it stays (routes, rules, name, nftables)" "$before" "$(state r)"
+# And when the nftables transaction is what fails, after the routes and
+# rules went in: they are taken out again.
+head -3 "$b" >"$b.2"
+err=$(PBR_TEST_FAIL_COMMIT=1 p r -b "$b.2" 2>&1)
+eq "nftables refusal after rtnetlink changes: exit 1" 1 $?
+has "it says nft" "nft" "$err"
+eq "nftables refusal: the routes, rules and name it made are undone" "$before" "$(state r)"
+ok "without the fault the same batch applies" p r -b "$b.2"
+eq "and makes the route, the rule and the policy" "1 1 1" \
+	"$(ip -n "$R" -j route show table allornot | jq length) $(ip -n "$R" -j rule | jq '[.[] | select(.table == "allornot")] | length') $(p r -j mark list | jq length)"
+ok "clean up" p r -b - <<'B'
+mark del table allornot proto tcp dport 8025 sticky
+table del allornot
+B
+rm -f "$b" "$b.2"

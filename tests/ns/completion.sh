@@ -24,7 +24,7 @@ comp() {
 	' _ "$ROOT" "$@"
 }
 
-eq "objects" "anyip help mark nat relay sysctl table version" "$(comp pbr "")"
+eq "objects" "anyip check explain help mark nat relay show sysctl table version" "$(comp pbr "")"
 eq "objects after global options, prefix t" "table" "$(comp pbr -n "$N" -j t)"
 has "global options" "--dry-run" "$(comp pbr --d)"
 has "netns names after -n" "$N" "$(comp pbr -n "")"
@@ -73,6 +73,11 @@ has "relay options" "-iu" "$(comp pbr relay -i)"
 eq "relay: devices after -i" "lan0 lo wan0" "$(comp pbr -n "$N" relay -i "")"
 eq "relay: policies after -m" "append discard forward replace" "$(comp pbr relay -a -m "")"
 eq "pbr-anyip works like pbr anyip" "add del flush help list show" "$(comp pbr-anyip "")"
+eq "explain words" "dport from iif mac-source mark proto reply sport state to" "$(comp pbr explain "")"
+eq "explain: words not given yet" "dport from mac-source mark proto reply sport state" "$(comp pbr explain iif lan0 to 10.0.0.1 "")"
+eq "explain: devices after iif" "lan0 lo wan0" "$(comp pbr -n "$N" explain iif "")"
+eq "explain: to given, proto still offered" "dport from iif mac-source mark proto reply sport state" "$(comp pbr explain to 10.0.0.1 "")"
+eq "explain: states" "established new related" "$(comp pbr explain to 10.0.0.1 state "")"
 
 # zsh: the same function run with a stand-in compadd that prints what it offers.
 zcomp() {
@@ -97,7 +102,7 @@ zcomp() {
 	' _ "$1" "$ROOT" | grep -- "^${1##* }" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 ok "zsh completion parses" zsh -n "$ROOT/completions/_pbr"
-eq "zsh: objects" "anyip help mark nat relay sysctl table version" "$(zcomp "pbr ")"
+eq "zsh: objects" "anyip check explain help mark nat relay show sysctl table version" "$(zcomp "pbr ")"
 eq "zsh: table commands" "add del dhcp flush help list route rule show" "$(zcomp "pbr table ")"
 has "zsh: table names" "mytable" "$(zcomp "pbr table rule add ")"
 eq "zsh: devices inside -n NETNS" "lan0 lo wan0" "$(zcomp "pbr -n $N table route add mytable default dev ")"
@@ -109,4 +114,5 @@ eq "zsh: anyip add words" "dev redirect table" "$(zcomp "pbr anyip add 192.0.2.0
 eq "zsh: anyip devices" "lan0 lo wan0" "$(zcomp "pbr -n $N anyip add 192.0.2.0/24 dev ")"
 eq "zsh: relay policies" "replace" "$(zcomp "pbr relay -a -m re")"
 eq "zsh: pbr-anyip" "add del flush help list show" "$(zcomp "pbr-anyip ")"
+eq "zsh: explain words not given yet" "dport from iif mac-source mark proto reply sport state" "$(zcomp "pbr explain to 10.0.0.1 ")"
 rm -f /etc/iproute2/rt_tables.d/other.conf

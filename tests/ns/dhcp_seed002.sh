@@ -43,11 +43,14 @@ dnsmasq_start() { # ISP NET
 dnsmasq_start 1 10.1.0
 dnsmasq_start 2 10.2.0
 
-# The hook: log the event, then the contrib script (with this pbr).
+# The hook: the contrib script (with this pbr), then log the event: a
+# logged event is one whose changes are done.
 cat >"$D/hook" <<HOOK
 #!/bin/sh
+PBR="$PBR" PBR_DHCP="balance dns" "$ROOT/contrib/udhcpc.script" "\$@"
+rc=\$?
 echo "\$interface \$1" >>"$D/events"
-PBR="$PBR" PBR_DHCP="balance dns" exec "$ROOT/contrib/udhcpc.script" "\$@"
+exit \$rc
 HOOK
 chmod +x "$D/hook"
 udhcpc_start() {

@@ -212,3 +212,17 @@ ok "the same policy with another PBR_MARK_MASK" env PBR_MARK_MASK=0x00ff0000 "$P
 eq "the old mark's fwmark rule went with its last user" "" \
 	"$(ip -n "$R" -j rule | jq -r "[.[] | select(.table==\"rv\" and .fwmark==\"$old\")] | length" | sed 's/^0$//')"
 eq "the new one is there" 1 "$(ip -n "$R" -j rule | jq '[.[] | select(.table=="rv" and .fwmask=="0xff0000")] | length')"
+
+# A prefix file with a long comment line (longer than any fixed line
+# buffer): the comment is one line, not several bogus ones.
+long=$(mktemp)
+{
+	printf '# %s\n' "$(head -c 600 /dev/zero | tr '\0' 'x')"
+	printf '10.77.0.0/16   # %s\n' "$(head -c 400 /dev/zero | tr '\0' 'y')"
+	printf '10.79.0.0/16\n'
+} >"$long"
+ok "a prefix file with 600-character comments" p r mark add table rv to @"$long"
+eq "both prefixes are in its set, nothing else" "10.77.0.0/16 10.79.0.0/16" \
+	"$(ip netns exec "$R" nft -j list ruleset | jq -r '[.nftables[] | select(.set.type? == "ipv4_addr") | .set.elem[]? | .prefix? | select(.) | "\(.addr)/\(.len)"] | sort | join(" ")')"
+ok "and it goes" p r mark del table rv to @"$long"
+rm -f "$long"

@@ -41,3 +41,22 @@ for who in nocaps nobody; do
 		eq "$who: $cmd changed nothing" "$before" "$(state r)"
 	done
 done
+
+# anyip, and the read-only objects: explain asks the kernel for routes (no
+# privilege needed), check and show read nftables (they need it).
+for who in nocaps nobody; do
+	for cmd in "anyip add 10.50.0.0/16 dev v1" "anyip del 10.50.0.0/16 dev v1" "anyip flush" \
+		"table dhcp deconfig"; do
+		before=$(state r)
+		err=$(interface=v1 $who $cmd 2>&1)
+		eq "$who: $cmd exits 1" "1 pbr ${cmd%% *}: needs CAP_NET_ADMIN (run as root)" "$? $err"
+		eq "$who: $cmd changed nothing" "$before" "$(state r)"
+	done
+	eq "$who: explain still works (the kernel answers route lookups to anyone)" \
+		"$(p r -j explain to 10.0.1.9 | jq -r .route.dev)" "$($who -j explain to 10.0.1.9 | jq -r .route.dev)"
+	has "$who: explain says what it could not read" "policies and NAT were not read" "$($who explain to 10.0.1.9)"
+	err=$($who check 2>&1)
+	eq "$who: check exits 1 and says why" "1 pbr check: needs CAP_NET_ADMIN (run as root) to read nftables" "$? $err"
+	err=$($who show 2>&1 >/dev/null)
+	eq "$who: show exits 1 and says why" "1 pbr show: needs CAP_NET_ADMIN (run as root) to read nftables" "$? $err"
+done

@@ -74,4 +74,25 @@ eq "show: upstream followed the route to u1" "u1" "$(rshow rt '.servers[0].dev')
 eq "show: u1 is upstream now" "upstream" "$(rshow rt '.interfaces[] | select(.name == "u1") | .role')"
 kill -USR1 "$(udhcpc_pid c3 eth0)"
 has "a renewal works over the new upstream" "192.168.4." "$(lease_wait c3 eth0 renew)"
+# The relay's socket toward the server was connected from 10.0.0.2, which is
+# gone: a new DISCOVER is relayed only if it reconnected from 10.0.0.3.
+kill "$(udhcpc_pid c1 eth0)"
+ip -n "$(ns c1)" addr flush dev eth0
+udhcpc_start c1 eth0
+has "a new client is relayed over the new upstream" "192.168.3." "$(lease_wait c1 eth0 bound)"
 eq "the same relay process did it all" "$pid" "$(rshow rt .pid)"
+
+# The server's port closes: each relayed request draws an ICMP port
+# unreachable, which the connected socket reports once, to the next read
+# (epoll wakes the relay for it) or, in a race, the next send, which is then
+# retried: no request is lost to an earlier one's error.
+kill "$(cat "$TMPD/dnsmasq-srv.pid")"
+while nsx srv ss -Hlun 'sport = :67' | grep -q .; do sleep 0.1; done
+relayed=$(rcount rt d1 relayed)
+for i in 1 2 3 4 5; do
+	craft c1 --to 255.255.255.255 --dev eth0 --xid "$i"
+	sleep 0.2
+done
+sleep 0.3
+eq "port closed: every request was still sent" "$((relayed + 5))" "$(rcount rt d1 relayed)"
+eq "...none counted as a send error" "0" "$(rcount rt d1 send_error)"
