@@ -28,12 +28,7 @@ for o in $objects; do
 	eq "/usr/sbin/pbr-$o -> pbr" pbr "$(readlink "$SBIN/pbr-$o")"
 done
 ok "man page pbr.8" test -s "$MAN8/pbr.8"
-# pbr-show(8), pbr-explain(8) and pbr-check(8) are named in pbr(8) but not
-# written yet; each object's page is required as soon as man/ has it.
 for o in $objects; do
-	case $o in
-	show | explain | check) [ -e "$ROOT/man/pbr-$o.8" ] || continue ;;
-	esac
 	ok "man page pbr-$o.8" test -s "$MAN8/pbr-$o.8"
 done
 eq "every page in man/ is installed" "$(cd "$ROOT/man" && ls ./*.8 | sort)" "$(cd "$MAN8" && ls ./*.8 | sort)"
@@ -87,7 +82,7 @@ eq "before install's files are on the path: nothing completes pbr" "no completio
 		. /usr/share/bash-completion/bash_completion 2>/dev/null
 		BASH_SOURCE=x __load_completion pbr || echo "no completion loaded for pbr"')"
 got=$(bcomp pbr "")
-for o in table mark nat sysctl anyip relay; do
+for o in $objects; do
 	has "objects: $o" "$o" "$got"
 done
 eq "table commands" "add del dhcp flush help list route rule show" "$(bcomp pbr table "")"
@@ -98,6 +93,9 @@ eq "mark keywords" "dport dscp from iif mac-source not oif proto sport state sti
 eq "pbr-table loads its completion by its own name" "add del dhcp flush help list route rule show" \
 	"$(bcomp pbr-table "")"
 eq "pbr-nat too" "dnat masquerade redirect snat" "$(bcomp pbr-nat add "")"
+# Left out: pbr-show, pbr-explain and pbr-check are installed (as links, and
+# their completion files as links) but completions/pbr.bash's "complete"
+# line and _pbr's #compdef do not name them, so nothing completes them.
 
 # ---- the installed zsh completion ----
 ok "zsh: _pbr parses" zsh -n "$ZSHC/_pbr"
