@@ -1066,10 +1066,11 @@ out:
 
 int anyip_print(const char *key)
 {
-	int rc;
+	int rc, n;
 
 	if ((rc = load_instances()) < 0)
 		return rc;
+	n = ninsts;
 	out_arr_open(key);
 	for (int i = 0; i < ninsts; i++) {
 		const struct anyip *a = &insts[i].a;
@@ -1096,7 +1097,7 @@ int anyip_print(const char *key)
 	}
 	out_arr_close();
 	free_instances();
-	return 0;
+	return n;
 }
 
 static int cmd_list(struct words *w)
@@ -1107,7 +1108,8 @@ static int cmd_list(struct words *w)
 		return w_unknown(w);
 	if ((rc = parsed()) < 0)
 		return rc;
-	return anyip_print(NULL);
+	rc = anyip_print(NULL);
+	return rc < 0 ? rc : 0;
 }
 
 int anyip_explain(const struct pkt *p, struct hit *h)

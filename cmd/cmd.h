@@ -96,7 +96,7 @@ const char *pbr_cmd(void);
 int nat_explain(const struct pkt *p, bool prerouting, struct hit *h);
 int anyip_explain(const struct pkt *p, struct hit *h);
 
-/* The object's list as an array under key (NULL: the top level). */
+/* The object's list as an array under key (NULL: the top level); the number of entries. */
 int table_print(const char *key);
 int mark_print(const char *key);
 int nat_print(const char *key);

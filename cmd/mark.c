@@ -493,7 +493,7 @@ int mark_print(const char *key)
 		out_obj_close();
 	}
 	out_arr_close();
-	return 0;
+	return idx;
 }
 
 static int cmd_list(struct words *w)
@@ -504,7 +504,8 @@ static int cmd_list(struct words *w)
 		return w_unknown(w);
 	if ((rc = parsed()) < 0)
 		return rc;
-	return mark_print(NULL);
+	rc = mark_print(NULL);
+	return rc < 0 ? rc : 0;
 }
 
 /*

@@ -404,7 +404,7 @@ int nat_print(const char *key)
 		out_obj_close();
 	}
 	out_arr_close();
-	return 0;
+	return idx;
 }
 
 static int cmd_list(struct words *w)
@@ -415,7 +415,8 @@ static int cmd_list(struct words *w)
 		return w_unknown(w);
 	if ((rc = parsed()) < 0)
 		return rc;
-	return nat_print(NULL);
+	rc = nat_print(NULL);
+	return rc < 0 ? rc : 0;
 }
 
 int nat_explain(const struct pkt *p, bool prerouting, struct hit *h)

@@ -19,6 +19,13 @@ void show_usage(void)
 	       "pbr check finds. -j for JSON.\n");
 }
 
+/* Text only: a section with nothing in it says so. */
+static void none(void)
+{
+	out_text("none");
+	out_nl();
+}
+
 static void heading(const char *h)
 {
 	static bool first = true;
@@ -44,15 +51,23 @@ int show_main(int argc, char **argv)
 	heading("Tables");
 	if ((rc = table_print("tables")) < 0)
 		goto out;
+	if (!rc)
+		none();
 	heading("Mark policies");
 	if ((rc = mark_print("marks")) < 0)
 		goto out;
+	if (!rc)
+		none();
 	heading("NAT");
 	if ((rc = nat_print("nat")) < 0)
 		goto out;
+	if (!rc)
+		none();
 	heading("Anyip");
 	if ((rc = anyip_print("anyip")) < 0)
 		goto out;
+	if (!rc)
+		none();
 	heading("Relay");
 	if ((rc = relay_print("relay")) < 0)
 		goto out;
@@ -63,10 +78,8 @@ int show_main(int argc, char **argv)
 	heading("Problems (pbr check)");
 	if ((rc = check_findings("problems", &n)) < 0)
 		goto out;
-	if (!n) {
-		out_text("none");
-		out_nl();
-	}
+	if (!n)
+		none();
 	rc = 0;
 out:
 	out_obj_close();

@@ -606,7 +606,9 @@ static int list_tables(const uint32_t *only, bool detail, const char *key)
 			for (int f = 0; f < s.nf; f++)
 				for (size_t i = 0; i < s.all[f].n; i++)
 					if (s.all[f].v[i].table == s.v[t].id) {
-						out_text("\t");
+						out_text("\t%s", s.all[f].v[i].family == AF_INET6
+									  ? "-6 "
+									  : "");
 						route_print(&s.all[f].v[i]);
 					}
 			out_arr_close();
@@ -627,7 +629,7 @@ static int list_tables(const uint32_t *only, bool detail, const char *key)
 	for (int f = 0; f < s.nf; f++)
 		free(s.all[f].v);
 	free(s.v);
-	return 0;
+	return (int)s.n;
 }
 
 int table_print(const char *key)
@@ -649,7 +651,8 @@ static int cmd_list(struct words *w, bool detail)
 	}
 	if ((rc = parsed()) < 0)
 		return rc;
-	return list_tables(name ? &id : NULL, detail, NULL);
+	rc = list_tables(name ? &id : NULL, detail, NULL);
+	return rc < 0 ? rc : 0;
 }
 
 int table_main(int argc, char **argv)

@@ -23,7 +23,12 @@ if [ -t 1 ]; then
 	B=$(tput bold 2>/dev/null || true)
 	N=$(tput sgr0 2>/dev/null || true)
 fi
-say() { printf '\n%s# %s%s\n' "$B" "$*" "$N"; }
+# say LINE...: narration, a paragraph of one or more lines.
+say() {
+	echo
+	local l
+	for l in "$@"; do printf '%s# %s%s\n' "$B" "$l" "$N"; done
+}
 # run NS CMD...: a command on one of the machines, as typed there.
 run() {
 	local n=$1
@@ -46,41 +51,15 @@ jellyfin() {
 # the file holds interface indexes: their names are the namespace's).
 pcap_show() { nsx "$1" tcpdump -nr "$TMPD/$2.pcap" 2>/dev/null | cut -d' ' -f2- | sed 's/^/  /'; }
 
-say "Seed 001, \"Bodging a brouter\": a Raspberry Pi sits between the ISP router"
-say "(192.168.0.1, the DHCP server) and the flat's LAN with a Roku, bridging"
-say "by proxy ARP: eth0 192.168.0.125 and eth1 192.168.0.126, one /24 both sides."
-say "tailscale0 (100.120.7.128) reaches the parents' 192.168.1.0/24, where"
-say "Jellyfin listens on 192.168.1.30:8096. Building it in namespaces..."
-ns_add isp pi roku tailnet jelly
-rp_filter_distro pi debian
-nsx isp ip link add br0 type bridge
-nsx isp ip link set br0 up
-veth isp p1 pi eth0
-nsx isp ip link set p1 master br0
-addr isp br0 192.168.0.1/24
-dnsmasq_start isp br0 192.168.0.50,192.168.0.99,255.255.255.0,2m --dhcp-option=3,192.168.0.1 ||
-	exit 1
-addr pi eth0 192.168.0.125/24
-veth pi eth1 roku eth0
-addr pi eth1 192.168.0.126/24
-route pi add default via 192.168.0.1
-veth pi tailscale0 tailnet ts
-addr pi tailscale0 100.120.7.128/32
-route pi add 100.64.0.0/10 dev tailscale0
-rp_filter_distro pi debian
-addr tailnet ts 100.100.0.1/32
-route tailnet add 100.120.7.128 dev ts
-nsx tailnet sysctl -qw net.ipv4.conf.ts.proxy_arp=1
-veth tailnet lan1 jelly eth0
-addr tailnet lan1 192.168.1.1/24
-addr jelly eth0 192.168.1.30/24
-route jelly add default via 192.168.1.1
-fwd tailnet
-isp_drop_spoofed tailnet ts 100.64.0.0/10
-whoami_server jelly 8096
-echo "  Machines: isp (dnsmasq), pi, roku (busybox udhcpc), tailnet (a Tailscale"
-echo "  peer that accepts only tailnet addresses), jelly (answers with the address"
-echo "  it sees). The Pi has Raspberry Pi OS's loose rp_filter (2)."
+say "Seed 001, \"Bodging a brouter\": a Raspberry Pi sits between the ISP router" \
+	"(192.168.0.1, the DHCP server) and the flat's LAN with a Roku, bridging" \
+	"by proxy ARP: eth0 192.168.0.125 and eth1 192.168.0.126, one /24 both sides." \
+	"tailscale0 (100.120.7.128) reaches the parents' 192.168.1.0/24, where" \
+	"Jellyfin listens on 192.168.1.30:8096. Building it in namespaces..."
+seed001_world || exit 1
+echo "  Machines: isp (dnsmasq, NAT to net), pi, roku (busybox udhcpc), tailnet"
+echo "  (a Tailscale peer that accepts only tailnet addresses), jelly (answers with"
+echo "  the address it sees). The Pi has Raspberry Pi OS's loose rp_filter (2)."
 
 say "Before: the Roku asks for an address; DHCP broadcasts stop at the Pi."
 if nsx roku busybox udhcpc -n -q -f -i eth0 -t 3 -T 1 -s /bin/true >/dev/null 2>&1; then
@@ -89,9 +68,9 @@ else
 	echo "  roku: no lease"
 fi
 
-say "The write-up's sysctl.d file, and what it leaves out: with both /24s on"
-say "the Pi, the kernel routes the whole subnet out eth0, so nothing gets back"
-say "to the Roku's side. pbr says which side each address lives on:"
+say "The write-up's sysctl.d file, and what it leaves out: with both /24s on" \
+	"the Pi, the kernel routes the whole subnet out eth0, so nothing gets back" \
+	"to the Roku's side. pbr says which side each address lives on:"
 run pi ip route get 192.168.0.53
 pi sysctl set forwarding=1
 pi sysctl set dev eth0 proxy_arp=1

@@ -173,6 +173,8 @@ txt=$(p rt show)
 for h in Tables: "Mark policies:" NAT: Anyip: Relay: "Problems (pbr check):"; do
 	has "show: heading $h" "$h" "$txt"
 done
+eq "show: an empty section says none" none "$(sed -n '/^Anyip:$/{n;p}' <<<"$txt")"
+eq "show: a section with entries does not" 0 "$(sed -n '/^NAT:$/{n;p}' <<<"$txt" | grep -c '^none$')"
 nsx rt sysctl -qw net.ipv4.conf.wan2.src_valid_mark=0
 eq "show: problems listed" rp_filter "$(p rt -j show | jq -r '[.problems[].kind] | join(" ")')"
 ok "show exits 0 even with problems" p rt show

@@ -18,9 +18,13 @@ objects=$("$PBR" help | awk '/^Objects:/ { on = 1; next } on && /^  [a-z]/ { pri
 	grep -vx -e help -e version | tr '\n' ' ' | sed 's/ $//')
 has "pbr help lists the objects" "table mark nat sysctl anyip" "$objects"
 
+# The build under test: the sanitizer pass (BUILD=build-san) installs pbr-san.
+mk=(make -C "$ROOT" -s)
+[ "${BUILD:-build}" = build-san ] && mk+=(SAN=1)
+
 files() { (cd "$DEST" 2>/dev/null && find . \( -type f -o -type l \) | sort); }
 eq "before install: nothing in DESTDIR" "" "$(files)"
-ok "make install DESTDIR=$DEST PREFIX=/usr" make -C "$ROOT" -s install DESTDIR="$DEST" PREFIX=/usr
+ok "make install DESTDIR=$DEST PREFIX=/usr" "${mk[@]}" install DESTDIR="$DEST" PREFIX=/usr
 
 # ---- the tree ----
 ok "/usr/sbin/pbr is an executable file" test -f "$SBIN/pbr" -a -x "$SBIN/pbr" -a ! -L "$SBIN/pbr"
@@ -114,5 +118,5 @@ ok "installed pbr-table del" "$SBIN/pbr-table" -n "$N" del inst_tbl
 eq "the table is gone" "" "$(ip -n "$N" route show table 7102 2>/dev/null)"
 
 # ---- uninstall ----
-ok "make uninstall DESTDIR=$DEST PREFIX=/usr" make -C "$ROOT" -s uninstall DESTDIR="$DEST" PREFIX=/usr
+ok "make uninstall DESTDIR=$DEST PREFIX=/usr" "${mk[@]}" uninstall DESTDIR="$DEST" PREFIX=/usr
 eq "after uninstall: no file or link left" "" "$(files)"

@@ -46,6 +46,10 @@ ok "table add t2" p r table add t2 id 101
 twice "a route with no address covers both families" r p r table route add t2 default dev v1
 eq "IPv4 default dev v1" "v1" "$(rt t2 | jq -r '.[] | select(.dst=="default") | .dev')"
 eq "IPv6 default dev v1" "v1" "$(rt6 t2 | jq -r '.[] | select(.dst=="default") | .dev')"
+# As ip(8) would print them: the IPv6 one marked -6, as IPv6 rules are.
+eq "table show t2: each family's default, the IPv6 one marked -6" \
+	"$(printf '\tdefault dev v1 proto pbr\n\t-6 default dev v1 proto pbr')" \
+	"$(p r table show t2 | grep default)"
 twice "-4 restricts it to IPv4" r p r -4 table route add t2 blackhole 10.99.0.0/16
 
 # Converge: the gateway changed, re-running leaves exactly the new route.
