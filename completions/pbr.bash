@@ -336,4 +336,4 @@ _pbr() {
 	esac
 }
 
-complete -F _pbr pbr pbr-table pbr-mark pbr-nat pbr-sysctl pbr-anyip pbr-relay
+complete -F _pbr pbr pbr-table pbr-mark pbr-nat pbr-sysctl pbr-anyip pbr-relay pbr-show pbr-explain pbr-check

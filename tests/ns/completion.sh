@@ -114,5 +114,7 @@ eq "zsh: anyip add words" "dev redirect table" "$(zcomp "pbr anyip add 192.0.2.0
 eq "zsh: anyip devices" "lan0 lo wan0" "$(zcomp "pbr -n $N anyip add 192.0.2.0/24 dev ")"
 eq "zsh: relay policies" "replace" "$(zcomp "pbr relay -a -m re")"
 eq "zsh: pbr-anyip" "add del flush help list show" "$(zcomp "pbr-anyip ")"
+eq "zsh: pbr-explain" "dport from iif mac-source mark proto reply sport state to" "$(zcomp "pbr-explain ")"
+eq "zsh: pbr-check" help "$(zcomp "pbr-check ")"
 eq "zsh: explain words not given yet" "dport from iif mac-source mark proto reply sport state" "$(zcomp "pbr explain to 10.0.0.1 ")"
 rm -f /etc/iproute2/rt_tables.d/other.conf

@@ -97,15 +97,16 @@ eq "mark keywords" "dport dscp from iif mac-source not oif proto sport state sti
 eq "pbr-table loads its completion by its own name" "add del dhcp flush help list route rule show" \
 	"$(bcomp pbr-table "")"
 eq "pbr-nat too" "dnat masquerade redirect snat" "$(bcomp pbr-nat add "")"
-# Left out: pbr-show, pbr-explain and pbr-check are installed (as links, and
-# their completion files as links) but completions/pbr.bash's "complete"
-# line and _pbr's #compdef do not name them, so nothing completes them.
+eq "pbr-explain: its words" "dport from iif mac-source mark proto reply sport state to" \
+	"$(bcomp pbr-explain "")"
+eq "pbr-show: help only" help "$(bcomp pbr-show "")"
+eq "pbr-check: help only" help "$(bcomp pbr-check "")"
 
 # ---- the installed zsh completion ----
 ok "zsh: _pbr parses" zsh -n "$ZSHC/_pbr"
-ok "zsh: compinit finds _pbr in the installed directory for pbr" zsh -f -c "
+ok "zsh: compinit finds _pbr in the installed directory for pbr and every pbr-OBJECT" zsh -f -c "
 	fpath=($ZSHC \$fpath); autoload -Uz compinit; compinit -u -d $D/zcompdump
-	[[ \${_comps[pbr]} == _pbr && \${_comps[pbr-table]} == _pbr ]]"
+	for c in pbr \${(s: :):-$(printf 'pbr-%s ' $objects)}; do [[ \${_comps[\$c]} == _pbr ]] || exit 1; done"
 
 # ---- the installed binary and a pbr-OBJECT name ----
 eq "installed pbr -V is this build's" "$("$PBR" -V)" "$("$SBIN/pbr" -V)"
