@@ -1100,18 +1100,6 @@ int anyip_print(const char *key)
 	return n;
 }
 
-static int cmd_list(struct words *w)
-{
-	int rc;
-
-	if (w_more(w))
-		return w_unknown(w);
-	if ((rc = parsed()) < 0)
-		return rc;
-	rc = anyip_print(NULL);
-	return rc < 0 ? rc : 0;
-}
-
 int anyip_explain(const struct pkt *p, struct hit *h)
 {
 	int rc;
@@ -1141,7 +1129,7 @@ int anyip_explain(const struct pkt *p, struct hit *h)
 
 int anyip_main(int argc, char **argv)
 {
-	static const struct crud c = {anyip_usage, cmd_addel, cmd_flush, cmd_list};
+	static const struct crud c = {anyip_usage, cmd_addel, cmd_flush, anyip_print};
 
 	return crud_main(argc, argv, &c);
 }

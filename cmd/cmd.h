@@ -62,7 +62,8 @@ struct crud {
 	void (*usage)(void);
 	int (*addel)(struct words *w, bool add);
 	int (*flush)(struct words *w);
-	int (*list)(struct words *w);
+	/* list and show: the object's print (below), after the words are checked. */
+	int (*print)(const char *key);
 };
 int crud_main(int argc, char **argv, const struct crud *c);
 

@@ -455,20 +455,12 @@ int mark_print(const char *key)
 	out_arr_open(key);
 	for (size_t i = 0; i < n; i++) {
 		char buf[16], tb[16];
-		bool v4 = false, v6 = false, first = true;
+		bool v4, v6;
 
-		if (!x[i].tagged || x[i].tag.kind != TAG_MARK)
-			continue;
 		/* One line per policy, however many family instances it has. */
-		for (size_t j = 0; j < i && first; j++)
-			first = !(x[j].tagged && x[j].tag.kind == TAG_MARK && x[j].tag.id == x[i].tag.id);
-		if (!first)
+		if (!x[i].tagged || x[i].tag.kind != TAG_MARK || !rs_first_instance(x, i))
 			continue;
-		for (size_t j = i; j < n; j++)
-			if (x[j].tagged && x[j].tag.kind == TAG_MARK && x[j].tag.id == x[i].tag.id) {
-				v4 |= x[j].tag.family != AF_INET6;
-				v6 |= x[j].tag.family != AF_INET;
-			}
+		rs_instance_families(x, n, i, &v4, &v6);
 		out_obj_open(NULL);
 		out_uint("index", "%llu: ", (unsigned long long)++idx);
 		out_str("policy", "%s", x[i].comment);
@@ -482,30 +474,13 @@ int mark_print(const char *key)
 			out_null("table");
 		out_bool("sticky", ", sticky", x[i].tag.flags & TAG_F_STICKY);
 		out_bool("automatic_mark", NULL, x[i].tag.flags & TAG_F_AUTOMARK);
-		out_arr_open("families");
-		if (v4)
-			out_str("family", NULL, "ipv4");
-		if (v6)
-			out_str("family", NULL, "ipv6");
-		out_arr_close();
+		out_families(v4, v6);
 		out_text("%s]", v4 && v6 ? "" : v4 ? ", IPv4" : ", IPv6");
 		out_nl();
 		out_obj_close();
 	}
 	out_arr_close();
 	return idx;
-}
-
-static int cmd_list(struct words *w)
-{
-	int rc;
-
-	if (w_more(w))
-		return w_unknown(w);
-	if ((rc = parsed()) < 0)
-		return rc;
-	rc = mark_print(NULL);
-	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -625,7 +600,7 @@ int mark_explain(const struct pkt *p, struct hit *h)
 
 int mark_main(int argc, char **argv)
 {
-	static const struct crud c = {mark_usage, cmd_addel, cmd_flush, cmd_list};
+	static const struct crud c = {mark_usage, cmd_addel, cmd_flush, mark_print};
 
 	return crud_main(argc, argv, &c);
 }

@@ -365,19 +365,12 @@ int nat_print(const char *key)
 	x = rs_rules(&n);
 	out_arr_open(key);
 	for (size_t i = 0; i < n; i++) {
-		bool first = true, v4 = false, v6 = false;
+		bool v4, v6;
 
-		if (!x[i].tagged || x[i].tag.kind != TAG_NAT)
+		/* One line per rule, however many family instances it has. */
+		if (!x[i].tagged || x[i].tag.kind != TAG_NAT || !rs_first_instance(x, i))
 			continue;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(x[j].tagged && x[j].tag.kind == TAG_NAT && x[j].tag.id == x[i].tag.id);
-		if (!first)
-			continue;
-		for (size_t j = i; j < n; j++)
-			if (x[j].tagged && x[j].tag.kind == TAG_NAT && x[j].tag.id == x[i].tag.id) {
-				v4 |= x[j].tag.family != AF_INET6;
-				v6 |= x[j].tag.family != AF_INET;
-			}
+		rs_instance_families(x, n, i, &v4, &v6);
 		out_obj_open(NULL);
 		out_uint("index", "%llu: ", (unsigned long long)++idx);
 		out_str("rule", "%s", x[i].comment);
@@ -393,30 +386,13 @@ int nat_print(const char *key)
 				*strrchr(parent, '_') = 0;
 			out_str("chain", NULL, parent);
 		}
-		out_arr_open("families");
-		if (v4)
-			out_str("family", NULL, "ipv4");
-		if (v6)
-			out_str("family", NULL, "ipv6");
-		out_arr_close();
+		out_families(v4, v6);
 		out_text("%s", v4 && v6 ? "" : v4 ? "  [IPv4]" : "  [IPv6]");
 		out_nl();
 		out_obj_close();
 	}
 	out_arr_close();
 	return idx;
-}
-
-static int cmd_list(struct words *w)
-{
-	int rc;
-
-	if (w_more(w))
-		return w_unknown(w);
-	if ((rc = parsed()) < 0)
-		return rc;
-	rc = nat_print(NULL);
-	return rc < 0 ? rc : 0;
 }
 
 int nat_explain(const struct pkt *p, bool prerouting, struct hit *h)
@@ -471,7 +447,7 @@ int nat_explain(const struct pkt *p, bool prerouting, struct hit *h)
 
 int nat_main(int argc, char **argv)
 {
-	static const struct crud c = {nat_usage, cmd_addel, cmd_flush, cmd_list};
+	static const struct crud c = {nat_usage, cmd_addel, cmd_flush, nat_print};
 
 	return crud_main(argc, argv, &c);
 }

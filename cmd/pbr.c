@@ -118,8 +118,15 @@ int crud_main(int argc, char **argv, const struct crud *c)
 	struct words w = {argc, argv, 1};
 	const char *cmd = w_next(&w);
 
-	if (!cmd || !strcmp(cmd, "list") || !strcmp(cmd, "show"))
-		return c->list(&w);
+	if (!cmd || !strcmp(cmd, "list") || !strcmp(cmd, "show")) {
+		int rc;
+
+		if (w_more(&w))
+			return w_unknown(&w);
+		if ((rc = parsed()) < 0 || (rc = c->print(NULL)) < 0)
+			return rc;
+		return 0;
+	}
 	if (is_help(cmd)) {
 		c->usage();
 		return 0;

@@ -204,3 +204,13 @@ void out_flush(void)
 {
 	fflush(stdout);
 }
+
+void out_families(bool v4, bool v6)
+{
+	out_arr_open("families");
+	if (v4)
+		out_str("family", NULL, "ipv4");
+	if (v6)
+		out_str("family", NULL, "ipv6");
+	out_arr_close();
+}

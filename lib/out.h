@@ -30,6 +30,8 @@ void out_bool(const char *key, const char *fmt, bool val);
 /* JSON null; nothing in text. */
 void out_null(const char *key);
 /* Text only. */
+/* JSON only: "families": ["ipv4", "ipv6"], those that are true. */
+void out_families(bool v4, bool v6);
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* End of a text line. */
 void out_nl(void);

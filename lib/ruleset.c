@@ -4,6 +4,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_arp.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -955,4 +956,27 @@ void rs_reset(void)
 	free(rs.idx);
 	memset(&rs, 0, sizeof(rs));
 	txn_reset();
+}
+
+static bool same_instance(const struct rs_rule *a, const struct rs_rule *b)
+{
+	return a->tagged && b->tagged && a->tag.kind == b->tag.kind && a->tag.id == b->tag.id;
+}
+
+bool rs_first_instance(const struct rs_rule *x, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (same_instance(&x[j], &x[i]))
+			return false;
+	return true;
+}
+
+void rs_instance_families(const struct rs_rule *x, size_t n, size_t i, bool *v4, bool *v6)
+{
+	*v4 = *v6 = false;
+	for (size_t j = i; j < n; j++)
+		if (same_instance(&x[j], &x[i])) {
+			*v4 |= x[j].tag.family != AF_INET6;
+			*v6 |= x[j].tag.family != AF_INET;
+		}
 }

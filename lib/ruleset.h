@@ -74,6 +74,13 @@ int rs_load(void);
 bool rs_exists(void);
 /* Every rule of the table (one dump, the first time). */
 struct rs_rule *rs_rules(size_t *n);
+/*
+ * A policy or NAT rule has one rule per family, all with the same tag kind
+ * and id. x[i] is its first (print it once) when no earlier rule shares
+ * them; *v4 and *v6 say which families it has.
+ */
+bool rs_first_instance(const struct rs_rule *x, size_t i);
+void rs_instance_families(const struct rs_rule *x, size_t n, size_t i, bool *v4, bool *v6);
 /* The rules read so far, without reading more. */
 struct rs_rule *rs_known(size_t *n);
 /* The rules of one chain only (for the small base chains). */
