@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "nl.h"
+#include "parse.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
@@ -180,40 +181,44 @@ static int run(struct nl *nl, unsigned int seq, struct run_ctx *ctx)
 	}
 }
 
-int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+/* One request with flags added, its answers to cb (NULL: none expected). */
+static int request(struct nl *nl, struct nlmsghdr *nlh, uint16_t flags, mnl_cb_t cb, void *data)
 {
-	struct run_ctx ctx = {0};
+	struct run_ctx ctx = {.cb = cb, .data = data};
 
 	err_set_extack(NULL);
-	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_flags |= flags;
 	nlh->nlmsg_seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	return run(nl, nlh->nlmsg_seq, &ctx);
+}
+
+int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+{
+	return request(nl, nlh, NLM_F_ACK, NULL, NULL);
 }
 
 int nl_query(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	struct run_ctx ctx = {.cb = cb, .data = data};
-
-	err_set_extack(NULL);
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	return run(nl, nlh->nlmsg_seq, &ctx);
+	return request(nl, nlh, NLM_F_ACK, cb, data);
 }
 
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	struct run_ctx ctx = {.cb = cb, .data = data};
+	return request(nl, nlh, NLM_F_DUMP, cb, data);
+}
 
-	err_set_extack(NULL);
-	nlh->nlmsg_flags |= NLM_F_DUMP;
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	return run(nl, nlh->nlmsg_seq, &ctx);
+void nl_attr_ipaddr(const struct nlattr *a, int family, uint8_t len, struct ipaddr *out)
+{
+	size_t n = (size_t)ipaddr_bytes(family);
+
+	memset(out, 0, sizeof(*out));
+	if (!a || mnl_attr_get_payload_len(a) < n)
+		return;
+	out->family = (uint8_t)family;
+	out->len = len;
+	memcpy(out->a, mnl_attr_get_payload(a), n);
 }
 
 /*

@@ -43,4 +43,9 @@ int nl_query(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
  * was interrupted by a change (callers restart it). */
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
+struct ipaddr;
+/* An address attribute of family as a prefix of length len; all zero (family 0)
+ * when a is NULL or too short. */
+void nl_attr_ipaddr(const struct nlattr *a, int family, uint8_t len, struct ipaddr *out);
+
 #endif

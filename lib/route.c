@@ -52,18 +52,6 @@ static int attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static void get_addr(const struct nlattr *a, int family, uint8_t len, struct ipaddr *out)
-{
-	size_t n = (size_t)ipaddr_bytes(family);
-
-	memset(out, 0, sizeof(*out));
-	if (!a || mnl_attr_get_payload_len(a) < n)
-		return;
-	out->family = (uint8_t)family;
-	out->len = len;
-	memcpy(out->a, mnl_attr_get_payload(a), n);
-}
-
 static int nh_attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
@@ -95,7 +83,7 @@ static bool parse_multipath(const struct nlattr *mp, struct route *r)
 		nh->onlink = rtnh->rtnh_flags & RTNH_F_ONLINK;
 		mnl_attr_parse_payload(p + RTNH_LENGTH(0), rtnh->rtnh_len - RTNH_LENGTH(0),
 				       nh_attr_cb, tb);
-		get_addr(tb[RTA_GATEWAY], r->family, r->family == AF_INET ? 32 : 128, &nh->gw);
+		nl_attr_ipaddr(tb[RTA_GATEWAY], r->family, r->family == AF_INET ? 32 : 128, &nh->gw);
 		if (tb[RTA_VIA] || tb[RTA_ENCAP] || tb[RTA_FLOW])
 			foreign = true;
 		left -= RTNH_ALIGN(rtnh->rtnh_len);
@@ -125,9 +113,9 @@ int route_from_msg(const struct nlmsghdr *nlh, struct route *r)
 		r->metric = mnl_attr_get_u32(at.tb[RTA_PRIORITY]);
 	r->dst.family = rtm->rtm_family;
 	if (at.tb[RTA_DST])
-		get_addr(at.tb[RTA_DST], rtm->rtm_family, rtm->rtm_dst_len, &r->dst);
+		nl_attr_ipaddr(at.tb[RTA_DST], rtm->rtm_family, rtm->rtm_dst_len, &r->dst);
 	r->dst.len = rtm->rtm_dst_len;
-	get_addr(at.tb[RTA_PREFSRC], rtm->rtm_family, rtm->rtm_family == AF_INET ? 32 : 128,
+	nl_attr_ipaddr(at.tb[RTA_PREFSRC], rtm->rtm_family, rtm->rtm_family == AF_INET ? 32 : 128,
 		 &r->src);
 	r->foreign = at.unknown || at.tb[RTA_ENCAP] || at.tb[RTA_NH_ID] || at.tb[RTA_VIA] ||
 		     at.tb[RTA_FLOW] || at.tb[RTA_SRC] || at.tb[RTA_EXPIRES] ||
@@ -140,7 +128,7 @@ int route_from_msg(const struct nlmsghdr *nlh, struct route *r)
 			r->multipath = false;
 	} else if (at.tb[RTA_GATEWAY] || at.tb[RTA_OIF]) {
 		r->nh_n = 1;
-		get_addr(at.tb[RTA_GATEWAY], r->family, r->family == AF_INET ? 32 : 128,
+		nl_attr_ipaddr(at.tb[RTA_GATEWAY], r->family, r->family == AF_INET ? 32 : 128,
 			 &r->nh[0].gw);
 		r->nh[0].ifindex = at.tb[RTA_OIF] ? (int)mnl_attr_get_u32(at.tb[RTA_OIF]) : 0;
 		r->nh[0].weight = 1;

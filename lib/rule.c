@@ -52,18 +52,6 @@ static int attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static void get_addr(const struct nlattr *a, int family, uint8_t len, struct ipaddr *out)
-{
-	size_t n = (size_t)ipaddr_bytes(family);
-
-	memset(out, 0, sizeof(*out));
-	if (!a || mnl_attr_get_payload_len(a) < n)
-		return;
-	out->family = (uint8_t)family;
-	out->len = len;
-	memcpy(out->a, mnl_attr_get_payload(a), n);
-}
-
 static void get_ports(const struct nlattr *a, struct port_range *p)
 {
 	const struct fib_rule_port_range *r;
@@ -105,9 +93,9 @@ int rule_from_msg(const struct nlmsghdr *nlh, struct rule *r)
 		r->has_pref = true;
 	}
 	if (frh->src_len || at.tb[FRA_SRC])
-		get_addr(at.tb[FRA_SRC], frh->family, frh->src_len, &r->src);
+		nl_attr_ipaddr(at.tb[FRA_SRC], frh->family, frh->src_len, &r->src);
 	if (frh->dst_len || at.tb[FRA_DST])
-		get_addr(at.tb[FRA_DST], frh->family, frh->dst_len, &r->dst);
+		nl_attr_ipaddr(at.tb[FRA_DST], frh->family, frh->dst_len, &r->dst);
 	if (r->src.family && r->src.len == 0)
 		memset(&r->src, 0, sizeof(r->src));
 	if (r->dst.family && r->dst.len == 0)
