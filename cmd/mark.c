@@ -501,14 +501,10 @@ static int each_policy(bool (*fn)(const struct rs_rule *x, struct policy *pol, i
 		char buf[sizeof(x[i].comment) + 8], *argv[64];
 		struct policy pol;
 		struct words w;
-		bool first = true, stop;
+		bool stop;
 		int argc;
 
-		if (!x[i].tagged || x[i].tag.kind != TAG_MARK)
-			continue;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(x[j].tagged && x[j].tag.kind == TAG_MARK && x[j].tag.id == x[i].tag.id);
-		if (!first)
+		if (!x[i].tagged || x[i].tag.kind != TAG_MARK || !rs_first_instance(x, i))
 			continue;
 		idx++;
 		snprintf(buf, sizeof(buf), "mark %s", x[i].comment);

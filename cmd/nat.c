@@ -409,14 +409,10 @@ int nat_explain(const struct pkt *p, bool prerouting, struct hit *h)
 		char buf[sizeof(x[i].comment) + 8], *argv[64];
 		struct words w;
 		struct nat nt;
-		bool first = true, match;
+		bool match;
 		int argc;
 
-		if (!x[i].tagged || x[i].tag.kind != TAG_NAT)
-			continue;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(x[j].tagged && x[j].tag.kind == TAG_NAT && x[j].tag.id == x[i].tag.id);
-		if (!first)
+		if (!x[i].tagged || x[i].tag.kind != TAG_NAT || !rs_first_instance(x, i))
 			continue;
 		idx++;
 		snprintf(buf, sizeof(buf), "nat %s", x[i].comment);
