@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "words.h"
@@ -96,6 +97,9 @@ const char *pbr_cmd(void);
 /* prerouting: dnat and redirect; else masquerade and snat (p->oif known). */
 int nat_explain(const struct pkt *p, bool prerouting, struct hit *h);
 int anyip_explain(const struct pkt *p, struct hit *h);
+
+/* 1 and the policy's words when a mark policy sends packets to table, else 0. */
+int mark_table_user(uint32_t table, char *words, size_t len);
 
 /* The object's list as an array under key (NULL: the top level); the number of entries. */
 int table_print(const char *key);

@@ -65,6 +65,7 @@ struct policy {
 	bool has_table;
 	const char *table_word;
 	uint32_t table;
+	bool absent; /* del: the table's name is not registered, so no policy uses it */
 	struct selectors sel;
 	bool sticky;
 	int fams;
@@ -95,7 +96,8 @@ static int parse_policy(struct words *w, struct policy *p, bool need_something, 
 			if (p->has_table)
 				return err_usage("given twice:", "table", NULL);
 			if ((rc = w_value(w, "table", &p->table_word)) < 0 ||
-			    (rc = names_table_id(p->table_word, &p->table)) < 0)
+			    (rc = del ? names_table_id_del(p->table_word, &p->table, &p->absent)
+				      : names_table_id(p->table_word, &p->table)) < 0)
 				return rc;
 			if (p->table == 255)
 				return err_usage("marks cannot send packets to table", p->table_word,
@@ -397,7 +399,7 @@ static int cmd_addel(struct words *w, bool add)
 	if ((rc = parse_policy(w, &p, true, !add)) < 0)
 		goto out;
 	policy_words(&p);
-	if ((rc = begin_change()) < 0 || (rc = rs_load()) < 0)
+	if ((rc = begin_change()) < 0 || p.absent || (rc = rs_load()) < 0)
 		goto out;
 	if (add) {
 		rc = plan_add(&p);
@@ -487,6 +489,23 @@ int mark_print(const char *key)
  * The policies in the order the kernel tries them, parsed back from their
  * words; fn gets each with its number as "pbr mark list" prints it.
  */
+int mark_table_user(uint32_t table, char *words, size_t len)
+{
+	size_t n;
+	struct rs_rule *x;
+	int rc;
+
+	if ((rc = rs_load()) < 0)
+		return rc;
+	x = rs_rules(&n);
+	for (size_t i = 0; i < n; i++)
+		if (!x[i].gone && x[i].tagged && x[i].tag.kind == TAG_MARK && x[i].tag.table == table) {
+			snprintf(words, len, "%s", x[i].comment);
+			return 1;
+		}
+	return 0;
+}
+
 static int each_policy(bool (*fn)(const struct rs_rule *x, struct policy *pol, int idx, void *d),
 		       void *data)
 {

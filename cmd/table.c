@@ -200,11 +200,21 @@ static int parse_route(struct words *w, uint32_t table, bool del, struct route *
 	return 0;
 }
 
+/* The table of a route or rule command; for del, a name nobody registered is *absent. */
+static int table_word(const char *verb, const char *word, uint32_t *id, bool *absent)
+{
+	*absent = false;
+	if (!strcmp(verb, "del"))
+		return names_table_id_del(word, id, absent);
+	return names_table_id(word, id);
+}
+
 static int cmd_route(struct words *w)
 {
 	const char *verb = w_next(w), *tname;
 	struct route rs[2];
 	uint32_t table;
+	bool absent;
 	int n = 0, rc, changed = 0;
 
 	if (!verb || is_help(verb)) {
@@ -213,11 +223,11 @@ static int cmd_route(struct words *w)
 	}
 	if (strcmp(verb, "add") && strcmp(verb, "del") && strcmp(verb, "replace"))
 		return err_usage("unknown route command", verb, "add, del or replace");
-	if ((rc = w_value(w, verb, &tname)) < 0 || (rc = names_table_id(tname, &table)) < 0)
+	if ((rc = w_value(w, verb, &tname)) < 0 || (rc = table_word(verb, tname, &table, &absent)) < 0)
 		return rc;
 	if ((rc = parse_route(w, table, !strcmp(verb, "del"), rs, &n)) < 0)
 		return rc;
-	if ((rc = begin_change()) < 0)
+	if ((rc = begin_change()) < 0 || absent)
 		return rc;
 	for (int i = 0; i < n; i++) {
 		if (!strcmp(verb, "del"))
@@ -342,6 +352,7 @@ static int cmd_rule(struct words *w)
 	const char *verb = w_next(w), *tname;
 	struct rule rs[2];
 	uint32_t table;
+	bool absent;
 	int n = 0, rc, changed = 0;
 
 	if (!verb || is_help(verb)) {
@@ -350,11 +361,11 @@ static int cmd_rule(struct words *w)
 	}
 	if (strcmp(verb, "add") && strcmp(verb, "del"))
 		return err_usage("unknown rule command", verb, "add or del");
-	if ((rc = w_value(w, verb, &tname)) < 0 || (rc = names_table_id(tname, &table)) < 0)
+	if ((rc = w_value(w, verb, &tname)) < 0 || (rc = table_word(verb, tname, &table, &absent)) < 0)
 		return rc;
 	if ((rc = parse_rule(w, table, !strcmp(verb, "del"), rs, &n)) < 0)
 		return rc;
-	if ((rc = begin_change()) < 0)
+	if ((rc = begin_change()) < 0 || absent)
 		return rc;
 	for (int i = 0; i < n; i++) {
 		rc = !strcmp(verb, "add") ? rule_ensure(&rs[i], PREF_POLICY, &changed)
@@ -469,6 +480,7 @@ static int cmd_del(struct words *w, bool flush)
 {
 	const char *name = w_next(w);
 	const struct table_name *t;
+	char words[200];
 	bool absent;
 	uint32_t id = 0;
 	int rc;
@@ -481,6 +493,12 @@ static int cmd_del(struct words *w, bool flush)
 		return rc;
 	if ((rc = begin_change()) < 0 || absent)
 		return rc;
+	/* Its rules go with it: a policy left marking for it would route by main. */
+	if (!flush && (rc = mark_table_user(id, words, sizeof(words))) != 0)
+		return rc < 0 ? rc
+			      : err_conflict("table \"%s\" is in use by mark policy \"%s\" "
+					     "(delete it first: pbr mark del %s)",
+					     name, words, words);
 	if ((rc = clear_table(id, !flush)) < 0)
 		return rc;
 	t = names_find(name);

@@ -217,6 +217,18 @@ int names_table_id(const char *word, uint32_t *id)
 	return err_usage("no such table", word, "add it with: pbr table add %s", word);
 }
 
+int names_table_id_del(const char *word, uint32_t *id, bool *absent)
+{
+	*absent = false;
+	if (names_find(word) || (word[0] >= '0' && word[0] <= '9'))
+		return names_table_id(word, id);
+	if (parse_table_name(word) < 0)
+		return -EINVAL;
+	*absent = true;
+	*id = 0;
+	return 0;
+}
+
 bool names_reserved_id(uint32_t id)
 {
 	return id == 0 || id == 253 || id == 254 || id == 255;

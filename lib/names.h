@@ -53,6 +53,12 @@ const char *names_table_str(uint32_t id, char *buf, size_t n);
  * create a table).
  */
 int names_table_id(const char *word, uint32_t *id);
+/*
+ * The same for del: a well-formed name that is not registered is no error
+ * but *absent (nothing can use a table by a name it does not have, and del
+ * of something absent succeeds), so a removal script runs twice.
+ */
+int names_table_id_del(const char *word, uint32_t *id, bool *absent);
 
 /* main, local, default, unspec and their ids are not pbr's to add or delete. */
 bool names_reserved_id(uint32_t id);

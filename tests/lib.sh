@@ -38,11 +38,20 @@ ok() {
 	shift
 	if out=$("$@" 2>&1); then pass "$d"; else fail "$d" "$out"; fi
 }
-# no DESC CMD...: CMD fails.
+# no DESC CMD...: CMD fails, by its own verdict: a command that could not
+# run at all (126, 127) or died of a signal (128+; timeout's 124 is a verdict) proves nothing.
 no() {
-	local d=$1 out
+	local d=$1 out rc
 	shift
-	if out=$("$@" 2>&1); then fail "$d" "unexpectedly succeeded: $out"; else pass "$d"; fi
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		fail "$d" "unexpectedly succeeded: $out"
+	elif [ "$rc" -ge 126 ]; then
+		fail "$d" "did not run (exit $rc): $out"
+	else
+		pass "$d"
+	fi
 }
 # eq DESC WANT GOT
 eq() {

@@ -226,3 +226,32 @@ eq "both prefixes are in its set, nothing else" "10.77.0.0/16 10.79.0.0/16" \
 	"$(ip netns exec "$R" nft -j list ruleset | jq -r '[.nftables[] | select(.set.type? == "ipv4_addr") | .set.elem[]? | .prefix? | select(.) | "\(.addr)/\(.len)"] | sort | join(" ")')"
 ok "and it goes" p r mark del table rv to @"$long"
 rm -f "$long"
+
+# A table a policy sends to cannot be deleted under it: its fwmark rule
+# would go and the policy's packets would route by main, unnoticed.
+ok "table add inuse" p r table add inuse id 4321
+ok "a policy for it" p r mark add table inuse to 10.88.0.0/16
+s=$(state r)
+err=$("$PBR" -n "$R" table del inuse 2>&1)
+eq "table del of a table a policy uses: exit 1" 1 "$?"
+eq "the error names the policy and the command that removes it" \
+	'pbr table: table "inuse" is in use by mark policy "table inuse to 10.88.0.0/16" (delete it first: pbr mark del table inuse to 10.88.0.0/16)' \
+	"$err"
+eq "nothing changed" "$s" "$(state r)"
+# A removal script, run twice: the second time the table's name is gone,
+# and del of something absent succeeds.
+removal() { p r -b - <<'B'
+mark del table inuse to 10.88.0.0/16
+table rule del inuse to 10.89.0.0/16
+table route del inuse 10.90.0.0/16 dev lo
+table del inuse
+B
+}
+twice "removal script: mark del, rule del, route del, table del" r removal
+eq "the name is gone" "" "$(grep -w inuse /etc/iproute2/rt_tables.d/pbr.conf)"
+eq "-v: a del by a name nobody registered is unchanged" unchanged \
+	"$(p r -v mark del table inuse to 10.88.0.0/16)"
+bad "del by an unregistered name still checks its words" r "10.0.0.0/33" \
+	p r mark del table inuse to 10.0.0.0/33
+bad "route del by an unregistered name still checks its words" r "x" \
+	p r table route del inuse default metric x

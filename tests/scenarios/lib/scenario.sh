@@ -122,8 +122,8 @@ tcp_echo() {
 # rp_of NS DEV: the rp_filter the kernel applies on DEV, max(all, DEV).
 rp_of() {
 	local a d
-	a=$(nsx "$1" cat /proc/sys/net/ipv4/conf/all/rp_filter)
-	d=$(nsx "$1" cat "/proc/sys/net/ipv4/conf/$2/rp_filter")
+	a=$(nsx "$1" cat /proc/sys/net/ipv4/conf/all/rp_filter) || return 1
+	d=$(nsx "$1" cat "/proc/sys/net/ipv4/conf/$2/rp_filter") || { echo "no-device-$2"; return 1; }
 	echo $((a > d ? a : d))
 }
 
@@ -183,6 +183,6 @@ seed001_world() {
 	nsx tailnet sysctl -qw net.ipv4.conf.ts.proxy_arp=1
 	# Tailscale takes only packets from tailnet addresses (cryptokey routing).
 	isp_drop_spoofed tailnet ts 100.64.0.0/10
-	whoami_server jelly 8096
+	whoami_server jelly 8096 || return 1
 	whoami_server net 8080
 }
