@@ -330,15 +330,57 @@ static bool dropped(int ifindex, const struct ipaddr *dst, bool local, uint32_t 
 	return rp_filter_verdict(ifindex, &far, dst, local, mark, &v) == 0 && v.drops;
 }
 
+/*
+ * Whose replies come back through table t's routes: a host of each "from"
+ * prefix of the rules that look t up (a SNATed reply is un-NATed to that
+ * host before the reverse-path check). *other: a rule without "from"
+ * (fwmark, iif, all) selects t too, or none does.
+ */
+static int table_sources(struct rules *rs, uint32_t t, struct ipaddr *out, int max, bool *other)
+{
+	int n = 0, rules = 0;
+
+	*other = false;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->v[i];
+
+		if (r->table != t || r->action != FR_ACT_TO_TBL)
+			continue;
+		rules++;
+		if (r->invert || r->src.family != AF_INET || !r->src.len) {
+			*other = true;
+		} else if (n < max) {
+			out[n] = r->src;
+			if (r->src.len == 32 || ipv4_host(&r->src, 1, &r->src, &out[n])) {
+				out[n].len = 32;
+				n++;
+			}
+		}
+	}
+	if (!rules)
+		*other = true;
+	return n;
+}
+
+static bool is_local(const struct ifa_entry *addrs, size_t na, const struct ipaddr *a)
+{
+	for (size_t k = 0; k < na; k++)
+		if (!memcmp(addrs[k].addr.a, a->a, 4))
+			return true;
+	return false;
+}
+
 static int check_rp_filter(void)
 {
 	struct routes all = {0};
 	struct ifa_entry *addrs = NULL;
+	struct rules *rs;
 	size_t na = 0;
 	bool forwarding = read_sysctl("forwarding", NULL);
 	int rc, seen[64], nseen = 0;
 
-	if ((rc = routes_dump_all(AF_INET, &all)) < 0 || (rc = addr_dump(AF_INET, &addrs, &na)) < 0)
+	if ((rc = routes_dump_all(AF_INET, &all)) < 0 || (rc = addr_dump(AF_INET, &addrs, &na)) < 0 ||
+	    (rc = state_rules(AF_INET, &rs)) < 0)
 		goto out;
 	for (size_t r = 0; r < all.n; r++) {
 		const struct route *rt = &all.v[r];
@@ -350,47 +392,56 @@ static int check_rp_filter(void)
 		for (int h = 0; h < rt->nh_n; h++) {
 			int ifi = rt->nh[h].ifindex;
 			char dev[IF_NAMESIZE] = "", tb[16], dsts[IPADDR_STRLEN];
-			struct ipaddr cand[2];
-			int nc = 0, nlocal;
+			struct ipaddr cand[4];
+			bool loc[4] = {false}, other;
+			int nc;
 			bool dup = false;
 			uint32_t mask = 0, mark;
 
 			for (int k = 0; k < nseen; k++)
 				dup |= seen[k] == ifi;
+			/* Every table is tried; a device is reported once. */
 			if (dup || !ifi || !if_indextoname((unsigned)ifi, dev) || nseen == 64)
 				continue;
-			seen[nseen++] = ifi;
-			/* Replies for this machine, and (forwarding) for a host behind another interface. */
-			for (size_t k = 0; k < na && nc < 1; k++)
+			/* The hosts the table's "from" rules send through it. */
+			nc = table_sources(rs, rt->table, cand, 2, &other);
+			for (int c = 0; c < nc; c++)
+				loc[c] = is_local(addrs, na, &cand[c]);
+			/* Else replies for this machine, and (forwarding) for a host behind another interface. */
+			for (size_t k = 0; k < na && other && nc < 3; k++)
 				if (addrs[k].ifindex == ifi && addrs[k].scope == RT_SCOPE_UNIVERSE) {
 					cand[nc] = addrs[k].addr;
-					cand[nc++].len = 32;
+					cand[nc].len = 32;
+					loc[nc++] = true;
+					break;
 				}
-			nlocal = nc;
-			for (size_t k = 0; k < na && forwarding && nc < 2; k++)
+			for (size_t k = 0; k < na && other && forwarding && nc < 4; k++)
 				if (addrs[k].ifindex != ifi && addrs[k].scope == RT_SCOPE_UNIVERSE &&
 				    addrs[k].addr.len < 31 &&
-				    ipv4_host(&addrs[k].addr, 1, &addrs[k].addr, &cand[nc]))
+				    ipv4_host(&addrs[k].addr, 1, &addrs[k].addr, &cand[nc])) {
 					nc++;
+					break;
+				}
 			mark = sticky_mark_for(rt->table, &mask);
 			for (int c = 0; c < nc; c++) {
 				struct finding *f;
 				struct route_query q = {.family = AF_INET, .dst = far};
 				struct route_answer back;
 
-				if (!dropped(ifi, &cand[c], c == 0 && nlocal, 0) ||
-				    (mark && !dropped(ifi, &cand[c], c == 0 && nlocal, mark)))
+				if (!dropped(ifi, &cand[c], loc[c], 0) ||
+				    (mark && !dropped(ifi, &cand[c], loc[c], mark)))
 					continue;
 				ipaddr_addr_str(&cand[c], dsts, sizeof(dsts));
-				if (c == 0 && nlocal)
+				if (loc[c])
 					q.src = cand[c];
 				{
 					struct rp_verdict v;
 					char back_dev[IF_NAMESIZE] = "";
 
-					rp_filter_verdict(ifi, &far, &cand[c], c == 0 && nlocal, 0, &v);
+					rp_filter_verdict(ifi, &far, &cand[c], loc[c], 0, &v);
 					if (v.back_oif)
 						if_indextoname((unsigned)v.back_oif, back_dev);
+					seen[nseen++] = ifi;
 					f = finding("rp_filter", dev,
 						    "%s rp_filter on %s drops what comes back for what "
 						    "table %s sends out of it: a reply from 198.51.100.7 "

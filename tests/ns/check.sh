@@ -83,6 +83,22 @@ eq "sticky: SMTP works under strict rp_filter" 10.2.0.2 "$(whoami lanh 203.0.113
 eq "sticky: strict rp_filter is still on" "1 1" \
 	"$(nsx rt sysctl -n net.ipv4.conf.all.rp_filter net.ipv4.conf.wan2.rp_filter | tr '\n' ' ' | sed 's/ $//')"
 
+# A table chosen by source: its replies are un-NATed to that source before
+# the reverse-path lookup, which the source rule sends back out wan2.
+whoami_server srv 8080
+ok "source rule: table src20 out wan2 for 192.168.1.20" p rt -b - <<'B'
+table add src20 id 204
+table route add src20 default via 10.2.0.1 dev wan2
+table rule add src20 from 192.168.1.20
+B
+eq "source rule under strict rp_filter: no finding" "" "$(kinds)"
+eq "source rule: and for real, 192.168.1.20 leaves by wan2 and gets its answers" 10.2.0.2 \
+	"$(whoami lanh 203.0.113.25 8080)"
+ok "source rule: a non-sticky mark policy into src20 too" p rt mark add table src20 proto udp dport 4000
+eq "source rule: now its replies to other hosts are refused: found" rp_filter "$(kinds)"
+ok "source rule: the policy goes" p rt mark del table src20 proto udp dport 4000
+ok "source rule: table src20 goes" p rt table del src20
+
 # ---- forwarding ----
 ok "iif policy" p rt mark add table wan2 iif lan proto udp dport 5060
 nsx rt sysctl -qw net.ipv4.ip_forward=0

@@ -115,11 +115,10 @@ eq "capture: nothing of the ArchLinux box or the router on ppp0" 0 "$(cap_n p2 h
 eq "ISP 2 dropped nothing more" "$drops1" "$(spoofed_drops isp2)"
 has "explain: the MacBook's packet is looked up in sunusroute" "lookup sunusroute" \
 	"$(p rt explain iif br-lan from 192.168.1.169 to 203.0.113.10 proto tcp dport 8080)"
-# Left out: "pbr check finds nothing wrong" fails here. check reports that
-# strict rp_filter on ppp0 refuses replies to 123.150.232.74, but those
-# replies are un-SNATed to 192.168.1.169 before the reverse-path lookup,
-# which then finds sunusroute and ppp0: the traffic above passes under
-# all=1. A false positive; see the scenarios branch's report.
+# Strict rp_filter (all=1) and the traffic above passes: the replies are
+# un-SNATed to 192.168.1.169 before the reverse-path lookup, which finds
+# sunusroute and ppp0. check must see it the same way.
+ok "pbr check finds nothing wrong" p rt check
 ok "fw4's table is untouched" nsx rt nft list table inet fw4
 
 # ---- the whole setup again ----
