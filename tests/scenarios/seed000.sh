@@ -36,6 +36,9 @@ nsx B socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo B' >/dev/null 2>&1 &
 nsx W socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo W' >/dev/null 2>&1 &
 wait_listen B 80
 wait_listen W 80
+# in.tftpd daemonises: wait until it listens, and fetch once inside B, so
+# that "cannot fetch" below is about the network, not a server not yet up.
+ok "B's TFTP server listens on port 69" wait_for sh -c "ip netns exec '$(ns B)' ss -Hlun 'sport = :69' | grep -q ."
 
 # flash ADDR: A fetches the image from ADDR with busybox tftp: "same" when intact.
 flash() {
@@ -44,6 +47,10 @@ flash() {
 	cmp -s "$TMPD/got" "$TMPD/tftp/openwrt-sysupgrade.bin" && echo same || echo differs
 }
 tcp_get() { nsx "$1" timeout 5 socat -T3 - TCP:"$2":80,connect-timeout=3 </dev/null 2>/dev/null; }
+must "B's TFTP server serves the image (fetched inside B)" test "$(
+	rm -f "$TMPD/got"
+	nsx B timeout 15 busybox tftp -g -r openwrt-sysupgrade.bin -l "$TMPD/got" 127.0.0.1 >/dev/null 2>&1
+	cmp -s "$TMPD/got" "$TMPD/tftp/openwrt-sysupgrade.bin" && echo same)" = same
 S0=$(state B)
 eq "B filters strictly on br-lan and wlan" "1 1" "$(rp_of B br-lan) $(rp_of B wlan)"
 

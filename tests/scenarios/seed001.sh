@@ -137,20 +137,24 @@ relay_stop pi
 kill "$(udhcpc_pid roku eth0)"
 # Removal runs twice: the second time the table names are gone, and del of
 # something absent (a policy for a table no longer registered included) exits 0.
-remove_all() {
+# The tunnel goes first, so that "Jellyfin is out of reach" is seen while
+# the brouter still carries the Roku's other traffic.
+remove_tunnel() {
 	p pi -b - <<'B'
 nat del masquerade oif tailscale0
 mark del table tunnel to 192.168.1.0/24
 table del tunnel
-table del brouter
 B
 }
-twice "remove: nat, mark, tables" pi remove_all
+twice "remove: the tunnel's nat, mark and table" pi remove_tunnel
+eq "tunnel removed: the Roku cannot reach Jellyfin again" "" "$(whoami roku 192.168.1.30 8096)"
+eq "tunnel removed: the Roku still reaches the internet through the brouter" 198.51.100.2 \
+	"$(whoami roku 203.0.113.10 8080)"
+twice "remove: table brouter" pi p pi table del brouter
 ok "remove: sysctls back to what pbr read before" p pi sysctl set forwarding="$fwd0"
 ok "remove: eth0's proxy_arp back" p pi sysctl set dev eth0 proxy_arp="$parp0"
 ok "remove: eth1's proxy_arp back" p pi sysctl set dev eth1 proxy_arp="$parp1"
 eq "after removal: the Pi's rules, routes, nftables, sysctls and table names are as before pbr" \
 	"$S0" "$(state pi)"
-eq "after removal: the Roku cannot reach Jellyfin again" "" "$(whoami roku 192.168.1.30 8096)"
 eq "after removal: the Roku's side is routed out eth0 again" eth0 \
 	"$(ip -n "$R" -j route get 192.168.0.53 | jq -r '.[0].dev')"

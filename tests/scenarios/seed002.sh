@@ -178,6 +178,11 @@ for u in wan wan2; do
 	kill -USR2 "$(cat "$TMPD/udhcpc-$u.pid")"
 	ok "$u released (the hook ran pbr table dhcp deconfig)" wait_for at_least $u deconfig $((c + 1))
 	kill "$(cat "$TMPD/udhcpc-$u.pid")"
+	# After the first release: main's balanced default is left with wan2's
+	# nexthop, and wan2's source rule, which pbr keeps while wan2 has its lease.
+	[ $u = wan ] && eq "wan released: main's default is wan2 alone" wan2 "$(default_devs)" &&
+		eq "wan released: its source rule is gone, wan2's stays" "wan2" \
+			"$([ -n "$(srcrule wan)" ] && echo wan; [ -n "$(srcrule wan2)" ] && echo wan2)"
 done
 eq "released: no source rules left" "" "$(srcrule wan)$(srcrule wan2)"
 eq "released: no default route left" "" "$(default_devs)"
