@@ -91,3 +91,19 @@ DHENV="reason=BOUND interface=up1 new_ip_address=10.1.0.50 new_subnet_cidr=24 ne
 bad "weight 0" r 0 dh weight 0
 bad "table main" r main dh table main
 bad "unknown word" r frob dh frob
+
+# An uplink named as OpenWrt names a VLAN (eth0.2; a veth here, as this
+# kernel has no 8021q): its table takes the interface's name, dot and all.
+ip -n "$R" link add eth0.2 type veth peer name peer4
+ip -n "$R" link set eth0.2 up
+ip -n "$R" link set peer4 up
+ip -n "$R" addr add 10.4.0.9/24 dev eth0.2
+DHENV="reason=BOUND interface=eth0.2 new_ip_address=10.4.0.9 new_subnet_cidr=24 new_routers=10.4.0.1"
+twice "a dotted interface: BOUND" r dh
+has "a dotted interface: table eth0.2 registered" "eth0.2" "$(grep -w 'eth0\.2' /etc/iproute2/rt_tables.d/pbr.conf)"
+eq "a dotted interface: its source rule looks up eth0.2" "10.4.0.9" "$(rules eth0.2)"
+eq "a dotted interface: ip resolves the name to its table" "10.4.0.0/24 default" \
+	"$(ip -n "$R" -j route show table eth0.2 | jq -r '[.[].dst] | sort | join(" ")')"
+DHENV="reason=EXPIRE interface=eth0.2 old_ip_address=10.4.0.9"
+twice "a dotted interface: EXPIRE" r dh
+eq "a dotted interface: its source rule went" "" "$(rules eth0.2)"
