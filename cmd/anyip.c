@@ -1064,6 +1064,24 @@ out:
 	return rc;
 }
 
+int anyip_table_user(uint32_t table, char *words, size_t len)
+{
+	int rc, found = 0;
+
+	if ((rc = load_instances()) < 0)
+		return rc;
+	for (int i = 0; i < ninsts && !found; i++)
+		if (insts[i].a.local == table || insts[i].a.reply == table) {
+			char p[IPADDR_STRLEN];
+
+			snprintf(words, len, "%s dev %s",
+				 ipaddr_str(&insts[i].a.prefix, p, sizeof(p)), insts[i].a.dev);
+			found = 1;
+		}
+	free_instances();
+	return found;
+}
+
 int anyip_print(const char *key)
 {
 	int rc, n;

@@ -100,6 +100,8 @@ int anyip_explain(const struct pkt *p, struct hit *h);
 
 /* 1 and the policy's words when a mark policy sends packets to table, else 0. */
 int mark_table_user(uint32_t table, char *words, size_t len);
+/* 1 and "PREFIX dev DEV" when an anyip prefix keeps routes in or replies through table. */
+int anyip_table_user(uint32_t table, char *words, size_t len);
 
 /* The object's list as an array under key (NULL: the top level); the number of entries. */
 int table_print(const char *key);

@@ -499,6 +499,11 @@ static int cmd_del(struct words *w, bool flush)
 			      : err_conflict("table \"%s\" is in use by mark policy \"%s\" "
 					     "(delete it first: pbr mark del %s)",
 					     name, words, words);
+	if (!flush && (rc = anyip_table_user(id, words, sizeof(words))) != 0)
+		return rc < 0 ? rc
+			      : err_conflict("table \"%s\" is in use by anyip %s "
+					     "(delete it first: pbr anyip del %s)",
+					     name, words, words);
 	if ((rc = clear_table(id, !flush)) < 0)
 		return rc;
 	t = names_find(name);

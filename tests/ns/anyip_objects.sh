@@ -55,6 +55,14 @@ eq "the local route is in mylocal" "local 192.0.2.0/24" \
 eq "its rule looks up mylocal" 1 \
 	"$(rules | jq '[.[] | select(.iif == "lan1" and .dst == "192.0.2.0" and .table == "mylocal")] | length')"
 eq "h2 pings r at 192.0.2.77" yes "$(pinged h2 192.0.2.77)"
+s=$(state r)
+err=$("$PBR" -n "$(ns r)" table del mylocal 2>&1)
+eq "table del of a table an anyip uses: exit 1" 1 "$?"
+eq "the error names the anyip and its del" \
+	'pbr table: table "mylocal" is in use by anyip 192.0.2.0/24 dev lan1 (delete it first: pbr anyip del 192.0.2.0/24 dev lan1)' \
+	"$err"
+eq "nothing changed, and h2 still pings 192.0.2.77" "yes" \
+	"$([ "$s" = "$(state r)" ] && pinged h2 192.0.2.77)"
 
 # ---- changing an instance: the same prefix and device, now with redirect ----
 eq "before redirect: port 81 (bound to 10.9.9.9 only) is closed at 10.10.7.7" "" "$(get h1 10.10.7.7:81)"
