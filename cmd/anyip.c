@@ -221,14 +221,10 @@ static void anyip_words(struct anyip *a)
 static int from_comment(const char *comment, struct anyip *a)
 {
 	char buf[200], *argv[16];
-	int argc;
 	struct words w;
 
-	snprintf(buf, sizeof(buf), "anyip %s", comment);
-	argc = split_words(buf, argv, 16);
-	if (argc < 2)
+	if (!w_from_comment(&w, "anyip", comment, buf, sizeof(buf), argv, 16))
 		return -EINVAL;
-	w = (struct words){argc, argv, 1};
 	if (parse_anyip(&w, a) < 0) {
 		err_clear();
 		return -EINVAL;

@@ -521,15 +521,13 @@ static int each_policy(bool (*fn)(const struct rs_rule *x, struct policy *pol, i
 		struct policy pol;
 		struct words w;
 		bool stop;
-		int argc;
 
 		if (!x[i].tagged || x[i].tag.kind != TAG_MARK || !rs_first_instance(x, i))
 			continue;
 		idx++;
-		snprintf(buf, sizeof(buf), "mark %s", x[i].comment);
-		argc = split_words(buf, argv, 64);
-		w = (struct words){argc, argv, 1};
-		if (argc < 2 || parse_policy(&w, &pol, false, false) < 0) {
+		if (!w_from_comment(&w, "mark", x[i].comment, buf, sizeof(buf), argv, 64))
+			continue; /* no words: nothing parsed, nothing to free */
+		if (parse_policy(&w, &pol, false, false) < 0) {
 			err_clear(); /* words cut short in the comment: not judged */
 			sel_free(&pol.sel);
 			continue;

@@ -410,15 +410,13 @@ int nat_explain(const struct pkt *p, bool prerouting, struct hit *h)
 		struct words w;
 		struct nat nt;
 		bool match;
-		int argc;
 
 		if (!x[i].tagged || x[i].tag.kind != TAG_NAT || !rs_first_instance(x, i))
 			continue;
 		idx++;
-		snprintf(buf, sizeof(buf), "nat %s", x[i].comment);
-		argc = split_words(buf, argv, 64);
-		w = (struct words){argc, argv, 1};
-		if (argc < 2 || parse_nat(&w, &nt) < 0) {
+		if (!w_from_comment(&w, "nat", x[i].comment, buf, sizeof(buf), argv, 64))
+			continue; /* no words: nothing parsed, nothing to free */
+		if (parse_nat(&w, &nt) < 0) {
 			err_clear();
 			sel_free(&nt.sel);
 			continue;

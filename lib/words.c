@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
+#include "parse.h"
 #include "words.h"
 
 const char *w_peek(const struct words *w)
@@ -44,4 +46,12 @@ int w_unknown(const struct words *w)
 bool is_help(const char *s)
 {
 	return s && (!strcmp(s, "help") || !strcmp(s, "-h") || !strcmp(s, "--help"));
+}
+
+bool w_from_comment(struct words *w, const char *obj, const char *comment, char *buf,
+		    size_t len, char **argv, int max)
+{
+	snprintf(buf, len, "%s %s", obj, comment);
+	*w = (struct words){split_words(buf, argv, max), argv, 1};
+	return w->argc >= 2;
 }
