@@ -39,6 +39,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +64,84 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* What a load run counts: each request's send time, answers, latencies, losses. */
+struct tally {
+	uint64_t sent_at[RING];
+	uint32_t hist[HIST_US + 1];
+	uint64_t sent, answered, lost, oldest, inflight;
+};
+
+/* Room for one more batch: under the window, and in the ring. */
+static bool tally_room(const struct tally *tl, unsigned int window)
+{
+	return tl->inflight < window && tl->sent - tl->oldest < RING - BATCH;
+}
+
+static void tally_sent(struct tally *tl, int n)
+{
+	for (int i = 0; i < n; i++)
+		tl->sent_at[(tl->sent + (uint64_t)i) % RING] = now_ns();
+	tl->sent += (uint64_t)n;
+	tl->inflight += (uint64_t)n;
+}
+
+/* A reply with xid (as on the wire) arrived at t. */
+static void tally_answer(struct tally *tl, uint32_t xid, uint64_t t)
+{
+	uint64_t seq = ntohl(xid) - XID_BASE, us, *s;
+
+	if (seq >= tl->sent || seq < tl->oldest)
+		return;
+	s = &tl->sent_at[seq % RING];
+	if (!*s)
+		return;
+	us = (t - *s) / 1000;
+	tl->hist[us > HIST_US ? HIST_US : us]++;
+	*s = 0;
+	tl->answered++;
+	tl->inflight--;
+}
+
+/* Retire the oldest: answered ones, and those waited on too long. */
+static void tally_retire(struct tally *tl, uint64_t t, uint64_t end)
+{
+	while (tl->oldest < tl->sent) {
+		uint64_t *s = &tl->sent_at[tl->oldest % RING];
+
+		if (*s && t - *s < LOST_AFTER_NS && t < end + GRACE_NS)
+			break;
+		if (*s) {
+			tl->lost++;
+			tl->inflight--;
+			*s = 0;
+		}
+		tl->oldest++;
+	}
+}
+
+/* The run's line: sent answered lost secs rate p50_us p99_us. */
+static int tally_report(struct tally *tl, double secs)
+{
+	uint64_t p50 = 0, p99 = 0, acc = 0;
+
+	for (uint64_t i = tl->oldest; i < tl->sent; i++)
+		if (tl->sent_at[i % RING])
+			tl->lost++;
+	for (int i = 0; i <= HIST_US; i++) {
+		acc += tl->hist[i];
+		if (!p50 && acc * 2 >= tl->answered)
+			p50 = (uint64_t)i;
+		if (!p99 && acc * 100 >= tl->answered * 99) {
+			p99 = (uint64_t)i;
+			break;
+		}
+	}
+	printf("%llu %llu %llu %.3f %.0f %llu %llu\n", (unsigned long long)tl->sent,
+	       (unsigned long long)tl->answered, (unsigned long long)tl->lost, secs,
+	       tl->answered / secs, (unsigned long long)p50, (unsigned long long)p99);
+	return 0;
 }
 
 static void die(const char *what)
@@ -112,14 +191,12 @@ static void discover(uint8_t *p, uint32_t xid)
 
 static int client(const char *dev, double secs, unsigned int window)
 {
-	static uint64_t sent_at[RING];
-	static uint32_t hist[HIST_US + 1];
+	static struct tally tl;
 	static uint8_t out[BATCH][MSG_LEN], in[BATCH][1500];
 	struct sockaddr_in bc = {.sin_family = AF_INET, .sin_port = htons(67)};
 	struct mmsghdr om[BATCH], im[BATCH];
 	struct iovec oiov[BATCH], iiov[BATCH];
-	uint64_t start, end, t, sent = 0, answered = 0, lost = 0, oldest = 0, inflight = 0;
-	uint64_t p50 = 0, p99 = 0, acc = 0;
+	uint64_t start, end, t;
 	int fd = udp_socket(INADDR_ANY, 68, dev);
 
 	bc.sin_addr.s_addr = INADDR_BROADCAST;
@@ -144,22 +221,19 @@ static int client(const char *dev, double secs, unsigned int window)
 		int n = 0;
 
 		t = now_ns();
-		if (t >= end + GRACE_NS || (t >= end && !inflight))
+		if (t >= end + GRACE_NS || (t >= end && !tl.inflight))
 			break;
-		while (t < end && inflight < window && sent - oldest < RING - BATCH) {
+		while (t < end && tally_room(&tl, window)) {
 			unsigned int k = 0;
 
-			while (k < BATCH && inflight + k < window) {
-				discover(out[k], XID_BASE + (uint32_t)(sent + k));
+			while (k < BATCH && tl.inflight + k < window) {
+				discover(out[k], XID_BASE + (uint32_t)(tl.sent + k));
 				k++;
 			}
 			n = sendmmsg(fd, om, k, 0);
 			if (n <= 0)
 				break;
-			for (int i = 0; i < n; i++)
-				sent_at[(sent + (uint64_t)i) % RING] = now_ns();
-			sent += (uint64_t)n;
-			inflight += (uint64_t)n;
+			tally_sent(&tl, n);
 		}
 		if (poll(&pfd, 1, 1) > 0)
 			n = recvmmsg(fd, im, BATCH, MSG_DONTWAIT, NULL);
@@ -168,54 +242,15 @@ static int client(const char *dev, double secs, unsigned int window)
 		t = now_ns();
 		for (int i = 0; i < n; i++) {
 			uint32_t xid;
-			uint64_t seq, *s;
 
 			if (im[i].msg_len < OPT_OFF || in[i][0] != 2)
 				continue;
 			memcpy(&xid, in[i] + 4, 4);
-			seq = ntohl(xid) - XID_BASE;
-			if (seq >= sent || seq < oldest)
-				continue;
-			s = &sent_at[seq % RING];
-			if (!*s)
-				continue;
-			acc = (t - *s) / 1000;
-			hist[acc > HIST_US ? HIST_US : acc]++;
-			*s = 0;
-			answered++;
-			inflight--;
+			tally_answer(&tl, xid, t);
 		}
-		/* Retire the oldest: answered ones, and those waited on too long. */
-		while (oldest < sent) {
-			uint64_t *s = &sent_at[oldest % RING];
-
-			if (*s && t - *s < LOST_AFTER_NS && t < end + GRACE_NS)
-				break;
-			if (*s) {
-				lost++;
-				inflight--;
-				*s = 0;
-			}
-			oldest++;
-		}
+		tally_retire(&tl, t, end);
 	}
-	for (uint64_t i = oldest; i < sent; i++)
-		if (sent_at[i % RING])
-			lost++;
-	acc = 0;
-	for (int i = 0; i <= HIST_US; i++) {
-		acc += hist[i];
-		if (!p50 && acc * 2 >= answered)
-			p50 = (uint64_t)i;
-		if (!p99 && acc * 100 >= answered * 99) {
-			p99 = (uint64_t)i;
-			break;
-		}
-	}
-	printf("%llu %llu %llu %.3f %.0f %llu %llu\n", (unsigned long long)sent,
-	       (unsigned long long)answered, (unsigned long long)lost, secs, answered / secs,
-	       (unsigned long long)p50, (unsigned long long)p99);
-	return 0;
+	return tally_report(&tl, secs);
 }
 
 static size_t offer(uint8_t *p, size_t len, uint32_t server)
@@ -468,8 +503,7 @@ static uint8_t *ring_udp(struct tpacket2_hdr *h, uint16_t port, size_t *len,
 
 static int pair(char **argv)
 {
-	static uint64_t sent_at[RING];
-	static uint32_t hist[HIST_US + 1];
+	static struct tally tl;
 	static uint8_t out[BATCH][TX_HDR + MSG_LEN], ans[BATCH][TX_HDR + MSG_LEN];
 	static const uint8_t all_ones[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	uint8_t cmac[ETH_ALEN], smac[ETH_ALEN];
@@ -480,8 +514,7 @@ static int pair(char **argv)
 	struct iovec oiov[BATCH], aiov[BATCH];
 	struct ring crx, srx;
 	struct in_addr caddr, saddr;
-	uint64_t start, end, t, sent = 0, answered = 0, lost = 0, oldest = 0, inflight = 0;
-	uint64_t p50 = 0, p99 = 0, acc = 0;
+	uint64_t start, end, t;
 	double secs = atof(argv[6]);
 	unsigned int window = (unsigned int)atoi(argv[7]);
 	int ctx, stx;
@@ -518,15 +551,15 @@ static int pair(char **argv)
 		int k = 0;
 
 		t = now_ns();
-		if (t >= end + GRACE_NS || (t >= end && !inflight))
+		if (t >= end + GRACE_NS || (t >= end && !tl.inflight))
 			break;
 		/* Client: fill the window. */
-		while (t < end && inflight < window && sent - oldest < RING - BATCH) {
+		while (t < end && tally_room(&tl, window)) {
 			unsigned int n = 0;
 			int done;
 
-			while (n < BATCH && inflight + n < window) {
-				discover(out[n] + TX_HDR, XID_BASE + (uint32_t)(sent + n));
+			while (n < BATCH && tl.inflight + n < window) {
+				discover(out[n] + TX_HDR, XID_BASE + (uint32_t)(tl.sent + n));
 				ip_udp(out[n], cmac, all_ones, caddr.s_addr, INADDR_BROADCAST, 68, 67,
 				       MSG_LEN);
 				n++;
@@ -534,10 +567,7 @@ static int pair(char **argv)
 			done = sendmmsg(ctx, om, n, 0);
 			if (done <= 0)
 				break;
-			for (int i = 0; i < done; i++)
-				sent_at[(sent + (uint64_t)i) % RING] = now_ns();
-			sent += (uint64_t)done;
-			inflight += (uint64_t)done;
+			tally_sent(&tl, done);
 			if ((unsigned int)done < n)
 				break;
 		}
@@ -572,53 +602,16 @@ static int pair(char **argv)
 			size_t len;
 			uint8_t *p = ring_udp(h, 68, &len, NULL);
 			uint32_t xid;
-			uint64_t seq, *s;
 
 			if (p && len >= OPT_OFF && p[0] == 2) {
 				memcpy(&xid, p + 4, 4);
-				seq = ntohl(xid) - XID_BASE;
-				s = &sent_at[seq % RING];
-				if (seq < sent && seq >= oldest && *s) {
-					acc = (t - *s) / 1000;
-					hist[acc > HIST_US ? HIST_US : acc]++;
-					*s = 0;
-					answered++;
-					inflight--;
-				}
+				tally_answer(&tl, xid, t);
 			}
 			ring_done(&crx, h);
 		}
-		/* Retire the oldest: answered ones, and those waited on too long. */
-		while (oldest < sent) {
-			uint64_t *s = &sent_at[oldest % RING];
-
-			if (*s && t - *s < LOST_AFTER_NS && t < end + GRACE_NS)
-				break;
-			if (*s) {
-				lost++;
-				inflight--;
-				*s = 0;
-			}
-			oldest++;
-		}
+		tally_retire(&tl, t, end);
 	}
-	for (uint64_t i = oldest; i < sent; i++)
-		if (sent_at[i % RING])
-			lost++;
-	acc = 0;
-	for (int i = 0; i <= HIST_US; i++) {
-		acc += hist[i];
-		if (!p50 && acc * 2 >= answered)
-			p50 = (uint64_t)i;
-		if (!p99 && acc * 100 >= answered * 99) {
-			p99 = (uint64_t)i;
-			break;
-		}
-	}
-	printf("%llu %llu %llu %.3f %.0f %llu %llu\n", (unsigned long long)sent,
-	       (unsigned long long)answered, (unsigned long long)lost, secs, answered / secs,
-	       (unsigned long long)p50, (unsigned long long)p99);
-	return 0;
+	return tally_report(&tl, secs);
 }
 
 int main(int argc, char **argv)
