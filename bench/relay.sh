@@ -197,7 +197,7 @@ spread() { sort -g -k"$2","$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print 
 declare -A R
 printf '\n%-10s %12s %9s %9s %16s %16s %7s\n' relay "answered/s" "p50 us" "p99 us" \
 	"CPU us/req(pid)" "CPU us/req(core)" window
-for r in pbr dhcrelay dnsmasq; do
+for r in $RELAYS; do
 	f=$TMP/res.$r
 	R[$r]="$(med "$f" 1) $(med "$f" 2) $(med "$f" 3) $(med "$f" 4) $(med "$f" 5) $(med "$f" 6)"
 	read -r rate p50 p99 cpu core w <<<"${R[$r]}"
@@ -208,9 +208,11 @@ for r in pbr dhcrelay dnsmasq; do
 			"$(spread "$f" 6)"
 	fi
 done
+[ -n "${R[pbr]:-}" ] || { perf_report; exit 0; } # no ratios without pbr
 read -r prate _ _ pcpu pcore _ <<<"${R[pbr]}"
 echo
-for r in dhcrelay dnsmasq; do
+for r in $RELAYS; do
+	[ "$r" = pbr ] && continue
 	read -r rate _ _ cpu core _ <<<"${R[$r]}"
 	awk -v pr="$prate" -v pc="$pcpu" -v pk="$pcore" -v r="$rate" -v c="$cpu" -v k="$core" \
 		-v n="$r" 'BEGIN {
