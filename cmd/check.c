@@ -272,18 +272,6 @@ static int check_mark_bits(void)
 
 /* ---- rp_filter ---- */
 
-static uint32_t read_sysctl(const char *key, const char *scope)
-{
-	const struct sc_key *k = sc_key_find(key, AF_INET);
-	char path[256], buf[32];
-	uint32_t v = 0;
-
-	sc_path(k, scope, path, sizeof(path));
-	if (sc_read(path, buf, sizeof(buf)) == 0)
-		parse_u32(buf, &v);
-	return v;
-}
-
 static bool ipv4_host(const struct ipaddr *prefix, uint32_t n, const struct ipaddr *not,
 		      struct ipaddr *out)
 {
@@ -376,7 +364,7 @@ static int check_rp_filter(void)
 	struct ifa_entry *addrs = NULL;
 	struct rules *rs;
 	size_t na = 0;
-	bool forwarding = read_sysctl("forwarding", NULL);
+	bool forwarding = sc_get4("forwarding", NULL);
 	int rc, seen[64], nseen = 0;
 
 	if ((rc = routes_dump_all(AF_INET, &all)) < 0 || (rc = addr_dump(AF_INET, &addrs, &na)) < 0 ||
@@ -452,8 +440,8 @@ static int check_rp_filter(void)
 						    v.back_oif ? back_dev : "");
 				}
 				/* With a sticky mark, the reverse lookup could use it. */
-				if (mark && !read_sysctl("src_valid_mark", dev) &&
-				    !read_sysctl("src_valid_mark", "all")) {
+				if (mark && !sc_get4("src_valid_mark", dev) &&
+				    !sc_get4("src_valid_mark", "all")) {
 					q.mark = mark;
 					if (route_get(&q, &back) == 0 && !back.error && back.oif == ifi) {
 						fix(f, "%s sysctl set dev %s src_valid_mark=1", pbr_cmd(), dev);
@@ -469,7 +457,7 @@ static int check_rp_filter(void)
 					hint(f, "loose mode accepts a source that is routable at all");
 				} else {
 					fix(f, "%s sysctl set dev %s rp_filter=0", pbr_cmd(), dev);
-					if (read_sysctl("rp_filter", "all"))
+					if (sc_get4("rp_filter", "all"))
 						fix(f, "%s sysctl set all rp_filter=0", pbr_cmd());
 					hint(f, "nothing routes 198.51.100.7 back, so only no check at all "
 						"lets these in");
@@ -494,7 +482,7 @@ static int check_forwarding(void)
 	const char *why = NULL;
 	char what[240];
 
-	if (read_sysctl("forwarding", NULL))
+	if (sc_get4("forwarding", NULL))
 		return 0;
 	for (int i = 0; i < pols.n && !why; i++)
 		if (pols.v[i].sel.iif[0])

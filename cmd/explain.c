@@ -252,18 +252,6 @@ static const struct rule *find_rule(const struct pkt *p, uint32_t mark,
 
 /* ---- the steps ---- */
 
-static uint32_t read_conf(const char *key, const char *scope)
-{
-	const struct sc_key *k = sc_key_find(key, AF_INET);
-	char path[256], buf[32];
-	uint32_t v = 0;
-
-	sc_path(k, scope, path, sizeof(path));
-	if (sc_read(path, buf, sizeof(buf)) == 0)
-		parse_u32(buf, &v);
-	return v;
-}
-
 /* The first address of ifindex in family (for masquerade and redirect). */
 static bool dev_addr(int ifindex, int family, struct ipaddr *out)
 {
@@ -595,7 +583,7 @@ static int explain_one(struct pkt *p, int iif, bool has_mark, bool reply, uint32
 	if (a.error) {
 		verdict = "drop";
 		if (!reason[0]) {
-			if (p->iif[0] && !is_local(&p->dst) && !read_conf("forwarding", NULL)) {
+			if (p->iif[0] && !is_local(&p->dst) && !sc_get4("forwarding", NULL)) {
 				snprintf(reason, sizeof(reason), "forwarding is off");
 				snprintf(fixbuf, sizeof(fixbuf), "%s sysctl set forwarding=1", pbr_cmd());
 			} else {

@@ -268,16 +268,6 @@ static int policy_use(struct policy_use *u)
 	return 0;
 }
 
-static uint32_t read_u32(const char *path)
-{
-	char buf[32];
-	uint32_t v = 0;
-
-	if (sc_read(path, buf, sizeof(buf)) == 0)
-		parse_u32(buf, &v);
-	return v;
-}
-
 static void print_scope(const char *scope, const uint32_t *vals, const uint32_t *devvals,
 			const uint32_t *allvals, size_t nk, const struct sc_key *k)
 {
@@ -326,9 +316,9 @@ static int cmd_show(struct words *w)
 	k = sc_keys(fam(), &nk);
 	for (size_t i = 0; i < nk; i++) {
 		sc_path(&k[i], "all", path, sizeof(path));
-		allv[i] = read_u32(path);
+		allv[i] = sc_read_u32(path);
 		sc_path(&k[i], "default", path, sizeof(path));
-		defv[i] = read_u32(path);
+		defv[i] = sc_read_u32(path);
 		if (!strcmp(k[i].name, "forwarding"))
 			fwd_idx = (int)i;
 		if (!strcmp(k[i].name, "rp_filter"))

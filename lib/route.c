@@ -435,17 +435,6 @@ int route_get(const struct route_query *q, struct route_answer *a)
 	return 0;
 }
 
-static uint32_t conf_value(const char *key, const char *scope)
-{
-	char path[256], buf[32];
-	uint32_t v = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", scope, key);
-	if (sc_read(path, buf, sizeof(buf)) == 0)
-		parse_u32(buf, &v);
-	return v;
-}
-
 int rp_filter_verdict(int iif, const struct ipaddr *src, const struct ipaddr *dst, bool dst_local,
 		      uint32_t mark, struct rp_verdict *v)
 {
@@ -458,10 +447,10 @@ int rp_filter_verdict(int iif, const struct ipaddr *src, const struct ipaddr *ds
 	memset(v, 0, sizeof(*v));
 	if (!if_indextoname((unsigned)iif, dev))
 		return 0;
-	all = conf_value("rp_filter", "all");
-	own = conf_value("rp_filter", dev);
+	all = sc_get4("rp_filter", "all");
+	own = sc_get4("rp_filter", dev);
 	v->mode = (int)(all > own ? all : own);
-	v->used_mark = conf_value("src_valid_mark", "all") || conf_value("src_valid_mark", dev);
+	v->used_mark = sc_get4("src_valid_mark", "all") || sc_get4("src_valid_mark", dev);
 	/* The kernel's reverse lookup: to the source, from the destination if it is ours. */
 	if (dst_local)
 		q.src = *dst;

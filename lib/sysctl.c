@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "parse.h"
 #include "pbr.h"
 #include "sysctl.h"
 
@@ -159,6 +160,24 @@ int sc_read(const char *path, char *val, size_t n)
 	while (r > 0 && (val[r - 1] == '\n' || val[r - 1] == ' '))
 		val[--r] = 0;
 	return 0;
+}
+
+uint32_t sc_read_u32(const char *path)
+{
+	char buf[32];
+	uint32_t v = 0;
+
+	if (sc_read(path, buf, sizeof(buf)) == 0)
+		parse_u32(buf, &v);
+	return v;
+}
+
+uint32_t sc_get4(const char *key, const char *scope)
+{
+	char path[256];
+
+	sc_path(sc_key_find(key, AF_INET), scope, path, sizeof(path));
+	return sc_read_u32(path);
 }
 
 uint32_t sc_effective(const struct sc_key *k, uint32_t all, uint32_t dev, bool forwarding)

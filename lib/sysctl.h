@@ -43,6 +43,10 @@ int sc_from_full(const char *full, char *path, size_t n, const struct sc_key **k
 		 size_t devn);
 /* Read a sysctl file without its trailing newline. */
 int sc_read(const char *path, char *val, size_t n);
+/* A sysctl file as a number; 0 when it cannot be read. */
+uint32_t sc_read_u32(const char *path);
+/* An IPv4 key's value in scope (a device, "all", "default"; NULL for a global key); 0 when unreadable. */
+uint32_t sc_get4(const char *key, const char *scope);
 uint32_t sc_effective(const struct sc_key *k, uint32_t all, uint32_t dev, bool forwarding);
 
 #endif
