@@ -5,32 +5,7 @@
 . "$ROOT/tests/lib.sh"
 
 # A router with a LAN and two uplinks (seed 002), a server behind both.
-ns_add rt lanh i1 i2 srv
-veth lanh eth0 rt lan
-addr lanh eth0 192.168.1.20/24
-addr rt lan 192.168.1.1/24
-route lanh add default via 192.168.1.1
-veth rt wan i1 cust
-veth rt wan2 i2 cust
-addr rt wan 10.1.0.2/24
-addr i1 cust 10.1.0.1/24
-addr rt wan2 10.2.0.2/24
-addr i2 cust 10.2.0.1/24
-route rt add default via 10.1.0.1
-veth i1 core srv s1
-veth i2 core srv s2
-addr i1 core 10.11.0.1/24
-addr srv s1 10.11.0.2/24
-addr i2 core 10.12.0.1/24
-addr srv s2 10.12.0.2/24
-addr srv lo 203.0.113.25/32
-route i1 add 203.0.113.25 via 10.11.0.2
-route i2 add 203.0.113.25 via 10.12.0.2
-route srv add 10.1.0.0/24 via 10.11.0.1
-route srv add 10.2.0.0/24 via 10.12.0.1
-fwd rt
-fwd i1
-fwd i2
+seed002_router
 whoami_server srv 25
 
 kinds() { p rt -j check | jq -r '[.[].kind] | sort | unique | join(" ")'; }
