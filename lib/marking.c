@@ -123,14 +123,11 @@ static void sticky_names(uint32_t m, uint32_t v, char *map, char *chain)
 
 static struct nftnl_set *map_elem(const char *map, uint32_t v, const char *chain)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set *s = rs_set_new(map);
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
 
-	if (!s || !e)
+	if (!e)
 		abort();
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, map);
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &v, 4);
 	if (chain) {
 		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
@@ -148,13 +145,8 @@ void mk_ensure_sticky(uint32_t m, uint32_t v)
 
 	sticky_names(m, v, map, chain);
 	if (!rs_has_set(map)) {
-		struct nftnl_set *s = nftnl_set_alloc();
+		struct nftnl_set *s = rs_set_new(map);
 
-		if (!s)
-			abort();
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, map);
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_MARK);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);

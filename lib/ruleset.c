@@ -635,16 +635,25 @@ int rs_index_get(uint64_t id, struct rs_entry *e, bool *found)
 	return 0;
 }
 
-static struct nftnl_set *index_elem(uint64_t id, const void *udata, uint32_t ulen)
+struct nftnl_set *rs_set_new(const char *name)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elem *el = nftnl_set_elem_alloc();
 
-	if (!s || !el)
+	if (!s)
 		abort();
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFT_FAMILY);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, INDEX_SET);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	return s;
+}
+
+static struct nftnl_set *index_elem(uint64_t id, const void *udata, uint32_t ulen)
+{
+	struct nftnl_set *s = rs_set_new(INDEX_SET);
+	struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+
+	if (!el)
+		abort();
 	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, &id, INDEX_KEY_LEN);
 	if (udata)
 		nftnl_set_elem_set(el, NFTNL_SET_ELEM_USERDATA, udata, ulen);
@@ -660,12 +669,7 @@ static void ensure_index(void)
 
 	if (rs_has_set(INDEX_SET))
 		return;
-	s = nftnl_set_alloc();
-	if (!s)
-		abort();
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFT_FAMILY);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, RS_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, INDEX_SET);
+	s = rs_set_new(INDEX_SET);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_INTEGER);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, INDEX_KEY_LEN);
 	nft_set_key_order(s, true);

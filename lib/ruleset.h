@@ -135,6 +135,8 @@ void rs_replace_rule(struct rs_rule *old, struct nftnl_rule *r, const struct pbr
 /* text NULL: "nft delete rule inet pbr CHAIN handle N". */
 void rs_del_rule(struct rs_rule *x, const char *text);
 
+/* A set object of pbr's table named name, to describe it or carry elements. */
+struct nftnl_set *rs_set_new(const char *name);
 /* Takes s. */
 void rs_add_set(struct nftnl_set *s, const char *text);
 void rs_refill_set(const char *name, struct nftnl_set *elems, const char *text);
