@@ -435,32 +435,17 @@ static int cmd_add(struct words *w)
 /* The table a del/flush names: registered name or number; reserved ones refused. */
 static int target_table(const char *word, uint32_t *id, bool absent_ok, bool *absent)
 {
-	const struct table_name *t;
-	uint32_t v;
+	int rc;
 
-	*absent = false;
 	if (names_reserved_name(word))
 		return err_usage("reserved table name", word, "main, local and default are the kernel's");
-	t = names_find(word);
-	if (t) {
-		*id = t->id;
-		return 0;
-	}
-	if (word[0] >= '0' && word[0] <= '9') {
-		if (parse_u32(word, &v) < 0 || v == 0)
-			return err_usage("invalid table", word, "1-4294967295");
-		if (names_reserved_id(v))
-			return err_usage("reserved table id", word, "253-255 are default, main, local");
-		*id = v;
-		return 0;
-	}
-	if (parse_table_name(word) < 0)
-		return -EINVAL;
-	if (absent_ok) {
-		*absent = true;
-		return 0;
-	}
-	return err_usage("no such table", word, NULL);
+	if ((rc = names_table_id_del(word, id, absent)) < 0)
+		return rc;
+	if (*absent && !absent_ok)
+		return err_usage("no such table", word, NULL);
+	if (!*absent && word[0] >= '0' && word[0] <= '9' && names_reserved_id(*id))
+		return err_usage("reserved table id", word, "253-255 are default, main, local");
+	return 0;
 }
 
 static int clear_table(uint32_t id, bool rules)
