@@ -350,14 +350,6 @@ static int table_sources(struct rules *rs, uint32_t t, struct ipaddr *out, int m
 	return n;
 }
 
-static bool is_local(const struct ifa_entry *addrs, size_t na, const struct ipaddr *a)
-{
-	for (size_t k = 0; k < na; k++)
-		if (!memcmp(addrs[k].addr.a, a->a, 4))
-			return true;
-	return false;
-}
-
 static int check_rp_filter(void)
 {
 	struct routes all = {0};
@@ -394,7 +386,7 @@ static int check_rp_filter(void)
 			/* The hosts the table's "from" rules send through it. */
 			nc = table_sources(rs, rt->table, cand, 2, &other);
 			for (int c = 0; c < nc; c++)
-				loc[c] = is_local(addrs, na, &cand[c]);
+				loc[c] = addr_list_has(addrs, na, &cand[c]);
 			/* Else replies for this machine, and (forwarding) for a host behind another interface. */
 			for (size_t k = 0; k < na && other && nc < 3; k++)
 				if (addrs[k].ifindex == ifi && addrs[k].scope == RT_SCOPE_UNIVERSE) {

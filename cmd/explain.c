@@ -283,8 +283,7 @@ static bool is_local(const struct ipaddr *a)
 		err_clear();
 		return found;
 	}
-	for (size_t i = 0; i < n && !found; i++)
-		found = !memcmp(v[i].addr.a, a->a, (size_t)ipaddr_bytes(a->family));
+	found = addr_list_has(v, n, a);
 	free(v);
 	return found;
 }

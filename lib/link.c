@@ -191,3 +191,12 @@ int addr_dump(int family, struct ifa_entry **out, size_t *n)
 	*n = v.n;
 	return 0;
 }
+
+bool addr_list_has(const struct ifa_entry *v, size_t n, const struct ipaddr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].addr.family == a->family &&
+		    !memcmp(v[i].addr.a, a->a, (size_t)ipaddr_bytes(a->family)))
+			return true;
+	return false;
+}

@@ -40,5 +40,7 @@ struct ifa_entry {
 
 /* Every address of family (0: both); free() the array. */
 int addr_dump(int family, struct ifa_entry **out, size_t *n);
+/* Is a (its family's bytes) one of the n addresses in v? */
+bool addr_list_has(const struct ifa_entry *v, size_t n, const struct ipaddr *a);
 
 #endif
